@@ -1,0 +1,27 @@
+import path from 'node:path';
+
+/**
+ * Every host path goes through these roots (node_exporter's --path.procfs /
+ * --path.sysfs / --path.rootfs), so every collector runs on a fixture tree.
+ * No collector may name /proc, /sys or /dev literally.
+ */
+export interface HostPaths {
+  procfs: string;
+  sysfs: string;
+  /** Root under which /dev lives (for /dev/iommu, /dev/kmsg, /dev/vfio). */
+  devfs: string;
+}
+
+export const defaultHostPaths: HostPaths = { procfs: '/proc', sysfs: '/sys', devfs: '/dev' };
+
+export function procPath(paths: HostPaths, ...parts: string[]): string {
+  return path.join(paths.procfs, ...parts);
+}
+
+export function sysPath(paths: HostPaths, ...parts: string[]): string {
+  return path.join(paths.sysfs, ...parts);
+}
+
+export function devPath(paths: HostPaths, ...parts: string[]): string {
+  return path.join(paths.devfs, ...parts);
+}

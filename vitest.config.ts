@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests live next to the code they test (*.test.ts) and in test/ for end-to-end suites.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**', 'lab/**/*.lab.test.ts', 'test/e2e/**'],
+    pool: 'forks',
+    testTimeout: 20000,
+  },
+});
