@@ -1,0 +1,25 @@
+/**
+ * The tolerances the analysis judges VmLck with. Defaults follow libvirt's
+ * sizing rule (qemuDomainGetMemLockLimitBytes): guest RAM + 1 GiB without a
+ * vIOMMU, N x guest RAM + 1 GiB with one (DOMAIN.md section 3.3).
+ */
+export interface AnalysisThresholds {
+  /** What QEMU itself may lock beyond guest RAM (ROMs, VGA RAM, firmware): libvirt's +1 GiB. */
+  overheadAllowanceBytes: number;
+  /** VmLck below expected x this is "under". */
+  underRatio: number;
+  /** VmLck at or above expected x this (and up to 2 x expected + allowance) is "double-charged". */
+  doubleChargeRatio: number;
+  /** VmLck / soft limit at or above this is a headroom warning. */
+  headroomWarningRatio: number;
+  /** VmLck above this is an underflowed counter, not memory (2^56 bytes = 64 PiB). */
+  underflowBytes: number;
+}
+
+export const defaultAnalysisThresholds: AnalysisThresholds = {
+  overheadAllowanceBytes: 1024 ** 3,
+  underRatio: 0.9,
+  doubleChargeRatio: 1.8,
+  headroomWarningRatio: 0.9,
+  underflowBytes: 2 ** 56,
+};
