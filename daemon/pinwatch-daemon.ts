@@ -36,7 +36,7 @@ export class PinwatchDaemon {
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<CycleResult | null> | null = null;
   private stopped = false;
-  private lastPruneMs = 0;
+  private lastPruneMs = Number.NEGATIVE_INFINITY; // prune on the first cycle, then hourly
 
   constructor(private readonly deps: DaemonDeps) {}
 
