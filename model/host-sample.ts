@@ -144,6 +144,8 @@ export interface CollectorRun {
   collector: string;
   success: boolean;
   durationSeconds: number;
+  /** Why the collector failed (what it threw), when success is false. */
+  errorMessage?: string;
 }
 
 /** Everything one cycle saw. */

@@ -1,0 +1,61 @@
+import type { ProcStatus } from './parse-proc-status.js';
+
+/**
+ * comm prefixes of programs that use VFIO: QEMU, cloud-hypervisor (comm is
+ * truncated to 15 bytes: "cloud-hyperviso"), crosvm, Firecracker, kvmtool
+ * (lkvm), DPDK apps (dpdk-testpmd, ...), SPDK (spdk_tgt, spdk_nvme_...),
+ * and tools named vfio*.
+ */
+const KNOWN_VFIO_PROGRAM_PREFIXES = ['qemu', 'cloud-hypervis', 'crosvm', 'firecracker', 'kvmtool', 'lkvm', 'dpdk-', 'spdk', 'vfio'];
+
+export function isKnownVfioProgram(comm: string): boolean {
+  return KNOWN_VFIO_PROGRAM_PREFIXES.some((prefix) => comm.startsWith(prefix));
+}
+
+/** Why a process's fds are read this cycle (for tests and debugging). */
+export type FdScanReason = 'full-sweep' | 'new-pid' | 'was-vfio-user' | 'locked-or-pinned' | 'known-program';
+
+/**
+ * Which processes get their fds read. Reading every fd link of every process
+ * every cycle costs one readlink per fd (tens of thousands on a busy host),
+ * so only candidates are read:
+ * - anything with VmLck or VmPin > 0: type1 charges locked_vm for every pinned
+ *   page (vfio_lock_acct), iommufd pinned_vm (DOMAIN.md 1, 4);
+ * - known VFIO programs by comm;
+ * - pids that were VFIO users last cycle (to see them close their handles);
+ * - pids not seen last cycle (a new process that opened a group but has not
+ *   mapped anything yet still shows VmLck 0);
+ * - every process on a full sweep (first cycle, then every fullScanIntervalMs).
+ * The state lives in the instance (one per collector), never in the module.
+ */
+export class VfioUserDiscovery {
+  private previousPids: ReadonlySet<number> = new Set();
+  private previousVfioUsers: ReadonlySet<number> = new Set();
+  private lastFullSweepMs: number | null = null;
+  private sweepThisCycle = false;
+
+  constructor(private readonly fullScanIntervalMs: number) {}
+
+  /** Start a cycle; returns whether it is a full sweep. */
+  beginCycle(nowMs: number): boolean {
+    this.sweepThisCycle = this.lastFullSweepMs === null || nowMs - this.lastFullSweepMs >= this.fullScanIntervalMs;
+    return this.sweepThisCycle;
+  }
+
+  /** Why this process's fds should be read, or null to skip it. */
+  fdScanReason(pid: number, status: ProcStatus): FdScanReason | null {
+    if (this.sweepThisCycle) return 'full-sweep';
+    if (this.previousVfioUsers.has(pid)) return 'was-vfio-user';
+    if ((status.lockedBytes ?? 0) > 0 || (status.pinnedBytes ?? 0) > 0) return 'locked-or-pinned';
+    if (isKnownVfioProgram(status.name)) return 'known-program';
+    if (!this.previousPids.has(pid)) return 'new-pid';
+    return null;
+  }
+
+  /** End a cycle that completed its scan: remember what it saw. */
+  endCycle(nowMs: number, seenPids: ReadonlySet<number>, vfioUserPids: ReadonlySet<number>): void {
+    this.previousPids = seenPids;
+    this.previousVfioUsers = vfioUserPids;
+    if (this.sweepThisCycle) this.lastFullSweepMs = nowMs;
+  }
+}

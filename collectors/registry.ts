@@ -1,0 +1,88 @@
+/**
+ * The one place collectors are registered (node_exporter's registerCollector):
+ * name, whether it runs by default, a one-line description for --help, and a
+ * factory. Adding a collector = one file + one entry in COLLECTOR_REGISTRY.
+ * The list order is the order collectors run in each cycle.
+ */
+import type { CollectorName } from '../model/store.js';
+import type { Clock } from './clock.js';
+import type { Collector } from './collector.js';
+import type { HostPaths } from './host-paths.js';
+import { HOST_COLLECTOR_NAME, HostCollector } from './procfs/host-collector.js';
+import { VFIO_USERS_COLLECTOR_NAME, VfioUsersCollector, vfioUsersOptionsFrom } from './procfs/vfio-users-collector.js';
+import { SYSFS_COLLECTOR_NAME, SysfsCollector } from './sysfs/sysfs-collector.js';
+
+/**
+ * Settings collectors read, as the daemon gets them from the config. Each
+ * collector reads (and validates) its own keys; unknown keys are ignored so
+ * collectors can add theirs without touching this file.
+ */
+export interface CollectorOptions {
+  /** vfio_users: ms between fd sweeps of every process (collection.fullScanInterval, default 5 min). */
+  fullScanIntervalMs?: number;
+  readonly [option: string]: unknown;
+}
+
+export interface CollectorDeps {
+  paths: HostPaths;
+  clock: Clock;
+  options: CollectorOptions;
+}
+
+export interface CollectorRegistration {
+  name: CollectorName;
+  defaultEnabled: boolean;
+  description: string;
+  create(deps: CollectorDeps): Collector;
+}
+
+export const hostCollectorRegistration: CollectorRegistration = {
+  name: HOST_COLLECTOR_NAME,
+  defaultEnabled: true,
+  description: 'boot id, uptime, kernel release and meminfo from procfs',
+  create: () => new HostCollector(),
+};
+
+export const vfioUsersCollectorRegistration: CollectorRegistration = {
+  name: VFIO_USERS_COLLECTOR_NAME,
+  defaultEnabled: true,
+  description: 'processes holding VFIO handles: VmLck, VmPin, RLIMIT_MEMLOCK, QEMU identity',
+  create: (deps) => new VfioUsersCollector(deps.clock, vfioUsersOptionsFrom(deps.options)),
+};
+
+export const sysfsCollectorRegistration: CollectorRegistration = {
+  name: SYSFS_COLLECTOR_NAME,
+  defaultEnabled: true,
+  description: 'IOMMU groups, devices bound to vfio-pci, dma_entry_limit, iommufd presence',
+  create: () => new SysfsCollector(),
+};
+
+/**
+ * Every collector pinwatch has, in run order. The eBPF and kernel-log
+ * collectors are registered here by their owners: import the registration
+ * and add one line (`ebpfCollectorRegistration,`, `kernelLogCollectorRegistration,`).
+ */
+export const COLLECTOR_REGISTRY: readonly CollectorRegistration[] = [
+  hostCollectorRegistration,
+  vfioUsersCollectorRegistration,
+  sysfsCollectorRegistration,
+];
+
+/**
+ * Build the enabled collectors, in registry order. `enabled` holds explicit
+ * flags (collector.<name>: true/false); a registered collector without a flag
+ * follows its defaultEnabled. A flag naming no registered collector is a
+ * configuration mistake and throws, naming the known collectors.
+ */
+export function buildEnabledCollectors(
+  enabled: Readonly<Record<string, boolean | undefined>>,
+  deps: CollectorDeps,
+  registry: readonly CollectorRegistration[] = COLLECTOR_REGISTRY,
+): Collector[] {
+  const known = new Set(registry.map((entry) => entry.name as string));
+  const unknown = Object.keys(enabled).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown collector(s) ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${[...known].join(', ')}`);
+  }
+  return registry.filter((entry) => enabled[entry.name] ?? entry.defaultEnabled).map((entry) => entry.create(deps));
+}
