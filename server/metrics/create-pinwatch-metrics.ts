@@ -1,0 +1,143 @@
+/**
+ * The metrics the daemon feeds and /metrics renders. The daemon calls
+ * observeCycle after each collection cycle and observeStore* around store
+ * writes; a scrape only renders what was observed (no I/O, no collection).
+ *
+ * The families are data (metric-family.ts): the exposition writer renders
+ * them for /metrics, and they are mirrored into a prom-client Registry of our
+ * own (never the global one) for introspection.
+ */
+import { Registry } from 'prom-client';
+import { COLLECTOR_NAMES } from '../../model/store.js';
+import type { CycleResult } from '../../model/cycle.js';
+import type { CollectorError } from '../../model/host-sample.js';
+import type { EbpfRunnerStatsGetter } from './ebpf-runner-stats.js';
+import { ebpfRunnerFamilies } from './ebpf-runner-metrics.js';
+import { writeExposition } from './exposition-writer.js';
+import { hostFamilies } from './host-metrics.js';
+import { KERNEL_LOG_EVENT_KINDS, kernelLogFamilies, memlockExceededVmLabel } from './kernel-log-metrics.js';
+import { LabelledTally } from './labelled-tally.js';
+import type { MetricFamily } from './metric-family.js';
+import type { BuildInfo, MetricsReadModel, PinwatchTallies } from './metrics-read-model.js';
+import { METRICS_CONTENT_TYPES, type MetricsFormat } from './metrics-format.js';
+import { processFamilies } from './process-metrics.js';
+import { mirrorFamiliesInto } from './registry-mirror.js';
+import { selfFamilies } from './self-metrics.js';
+import { sysfsFamilies } from './sysfs-metrics.js';
+import { vmDmaFamilies } from './vm-dma-metrics.js';
+import { vmFamilies } from './vm-metrics.js';
+
+const collectorErrorReasonSet: Record<CollectorError['reason'], true> = {
+  vanished: true,
+  malformed: true,
+  permission: true,
+  io: true,
+};
+export const COLLECTOR_ERROR_REASONS = Object.keys(collectorErrorReasonSet) as CollectorError['reason'][];
+
+export interface PinwatchMetricsOptions {
+  buildInfo: BuildInfo;
+  /** The bpftrace runner's figures, read at scrape time; omitted when eBPF is not wired. */
+  ebpfRunnerStats?: EbpfRunnerStatsGetter;
+  /** Wall clock in ms since the epoch (pinwatch_last_collection_timestamp_seconds); Date.now by default. */
+  nowMs?: () => number;
+}
+
+export interface RenderedMetrics {
+  contentType: string;
+  body: string;
+}
+
+export interface PinwatchMetrics {
+  readonly buildInfo: BuildInfo;
+  /** Every family as a prom-client metric, in a registry of its own. */
+  readonly registry: Registry;
+  /** The families in output order, as /metrics renders them. */
+  readonly families: readonly MetricFamily[];
+  /** Keep the cycle for the gauges and add its errors, cycle and kernel log records to the counters. */
+  observeCycle(result: CycleResult): void;
+  observeStoreWrite(table: string, rows: number): void;
+  observeStoreError(operation: string): void;
+  /** The exposition of the latest observed state; synchronous: memory only. */
+  render(format: MetricsFormat): RenderedMetrics;
+}
+
+/** Output order: pinwatch itself, host, per-process, per-VM, sysfs, eBPF, kernel log. */
+function allFamilies(model: MetricsReadModel): MetricFamily[] {
+  return [
+    ...selfFamilies(model),
+    ...hostFamilies(model),
+    ...processFamilies(model),
+    ...vmFamilies(model),
+    ...sysfsFamilies(model),
+    ...ebpfRunnerFamilies(model),
+    ...vmDmaFamilies(model),
+    ...kernelLogFamilies(model),
+  ];
+}
+
+function createTallies(): PinwatchTallies {
+  const tallies: PinwatchTallies = {
+    collectionCycles: new LabelledTally<never>([]),
+    collectorErrors: new LabelledTally(['collector', 'reason']),
+    storeWrites: new LabelledTally(['table']),
+    storeErrors: new LabelledTally(['operation']),
+    kernelLogEvents: new LabelledTally(['kind']),
+    kernelMemlockExceeded: new LabelledTally(['vm']),
+  };
+  // Label sets known up front start at 0, so rate() and increase() see the first error.
+  tallies.collectionCycles.preset({});
+  for (const collector of COLLECTOR_NAMES) {
+    for (const reason of COLLECTOR_ERROR_REASONS) tallies.collectorErrors.preset({ collector, reason });
+  }
+  for (const kind of KERNEL_LOG_EVENT_KINDS) tallies.kernelLogEvents.preset({ kind });
+  return tallies;
+}
+
+export function createPinwatchMetrics(options: PinwatchMetricsOptions): PinwatchMetrics {
+  const nowMs = options.nowMs ?? Date.now;
+  const tallies = createTallies();
+  let latestCycle: CycleResult | null = null;
+  let lastCycleObservedAtMs: number | null = null;
+
+  const model: MetricsReadModel = {
+    buildInfo: options.buildInfo,
+    latestCycle: () => latestCycle,
+    lastCycleObservedAtMs: () => lastCycleObservedAtMs,
+    tallies,
+    ebpfRunnerStats: () => options.ebpfRunnerStats?.() ?? null,
+  };
+
+  const families = allFamilies(model);
+  const registry = new Registry();
+  mirrorFamiliesInto(registry, families);
+
+  return {
+    buildInfo: options.buildInfo,
+    registry,
+    families,
+    observeCycle(result) {
+      latestCycle = result;
+      lastCycleObservedAtMs = nowMs();
+      tallies.collectionCycles.add({}, 1);
+      for (const error of result.sample.errors) {
+        tallies.collectorErrors.add({ collector: error.collector, reason: error.reason }, 1);
+      }
+      for (const event of result.sample.kernelLogEvents) {
+        tallies.kernelLogEvents.add({ kind: event.kind }, 1);
+        if (event.kind === 'memlock_exceeded' || event.kind === 'external_memlock_exceeded') {
+          tallies.kernelMemlockExceeded.add({ vm: memlockExceededVmLabel(event, result) }, 1);
+        }
+      }
+    },
+    observeStoreWrite(table, rows) {
+      tallies.storeWrites.add({ table }, rows);
+    },
+    observeStoreError(operation) {
+      tallies.storeErrors.add({ operation }, 1);
+    },
+    render(format) {
+      return { contentType: METRICS_CONTENT_TYPES[format], body: writeExposition(families, format) };
+    },
+  };
+}

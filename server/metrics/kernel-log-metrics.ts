@@ -1,0 +1,48 @@
+/** Kernel log records pinwatch recognised (/dev/kmsg), tallied per cycle by observeCycle. */
+import type { CycleResult } from '../../model/cycle.js';
+import type { KernelLogEvent } from '../../model/host-sample.js';
+import type { MetricsReadModel } from './metrics-read-model.js';
+import { counterFamily, type MetricFamily } from './metric-family.js';
+
+const kernelLogEventKindSet: Record<KernelLogEvent['kind'], true> = {
+  memlock_exceeded: true,
+  external_memlock_exceeded: true,
+  iommufd_compat: true,
+};
+export const KERNEL_LOG_EVENT_KINDS = Object.keys(kernelLogEventKindSet) as KernelLogEvent['kind'][];
+
+/**
+ * The vm label for an "RLIMIT_MEMLOCK exceeded" record. Only the mdev path
+ * (vfio_pin_page_external) names the task; vfio_pin_pages_remote's message
+ * names none, so it counts under "". A named task that is a live VM gets its
+ * VM name; any other named task keeps its comm, as the vm label does for
+ * non-QEMU VFIO users.
+ */
+export function memlockExceededVmLabel(event: KernelLogEvent, cycle: CycleResult): string {
+  if (event.pid !== null) {
+    const vm = cycle.vms.find((candidate) => candidate.process.pid === event.pid);
+    if (vm) return vm.analysis.vmName;
+  }
+  return event.comm ?? '';
+}
+
+export function kernelLogFamilies(model: MetricsReadModel): MetricFamily[] {
+  const families: MetricFamily[] = [];
+  families.push(counterFamily({
+    name: 'pinwatch_kernel_log_events_total',
+    help: 'Kernel log records recognised (memlock_exceeded, external_memlock_exceeded, iommufd_compat).',
+    labelNames: ['kind'],
+    fill: (emit) => {
+      for (const entry of model.tallies.kernelLogEvents.entries()) emit(entry.labels, entry.value);
+    },
+  }));
+  families.push(counterFamily({
+    name: 'pinwatch_kernel_memlock_exceeded_total',
+    help: 'Kernel log "RLIMIT_MEMLOCK exceeded" records attributed to a VM ("" when the record names no process).',
+    labelNames: ['vm'],
+    fill: (emit) => {
+      for (const entry of model.tallies.kernelMemlockExceeded.entries()) emit(entry.labels, entry.value);
+    },
+  }));
+  return families;
+}
