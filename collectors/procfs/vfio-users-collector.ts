@@ -68,6 +68,8 @@ export class VfioUsersCollector implements Collector {
     const fullSweep = this.discovery.beginCycle(nowMs);
     // Listing procfs itself failing is a collector failure: let it throw.
     const pids = listHostDir(procPath(ctx.paths)).filter((entry) => /^\d+$/.test(entry)).map(Number);
+    // Sorted so a cycle's processes and errors come out in a stable order.
+    pids.sort((a, b) => a - b);
 
     const fdScans = new Map<number, FdScanReason>();
     const processes: VfioProcessSample[] = [];
