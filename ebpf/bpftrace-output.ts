@@ -209,11 +209,9 @@ export class BpftraceCounterTable {
     }
     // A tgid known only by its comm had no VFIO activity: drop it.
     for (const [tgid, entry] of perTgid) {
-      if (entry.pinCalls === 0 && entry.unpinCalls === 0 && entry.chargedPages === 0 && entry.unchargedPages === 0 &&
-        entry.chargeFailedPages.size === 0 && entry.pinErrors.size === 0 && entry.iommufdPinnedPages === 0 &&
-        entry.iommufdUnpinnedPages === 0) {
-        perTgid.delete(tgid);
-      }
+      const numbers = [entry.pinCalls, entry.pinnedPages, entry.chargedPages, entry.unchargedPages, entry.unpinCalls,
+        entry.unpinnedPages, entry.iommufdPinnedPages, entry.iommufdUnpinnedPages];
+      if (numbers.every((n) => n === 0) && entry.chargeFailedPages.size === 0 && entry.pinErrors.size === 0) perTgid.delete(tgid);
     }
     return { perTgid, unattributedUnpinnedPages, unattributedUnchargedPages };
   }
