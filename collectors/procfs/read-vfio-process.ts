@@ -41,7 +41,9 @@ export function readProcCmdline(paths: HostPaths, pid: number): string[] {
 export function readVfioHandles(paths: HostPaths, pid: number): VfioHandle[] {
   const fdDir = procPath(paths, String(pid), 'fd');
   const handles: VfioHandle[] = [];
-  for (const fd of listHostDir(fdDir)) {
+  // Numeric fd order, so handles come out the same on every filesystem.
+  const fds = listHostDir(fdDir).sort((a, b) => Number(a) - Number(b));
+  for (const fd of fds) {
     let target: string;
     try {
       target = readHostLink(`${fdDir}/${fd}`);
