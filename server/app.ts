@@ -1,0 +1,43 @@
+/**
+ * The HTTP app: /metrics, the JSON API, health and a landing page. Built
+ * without listening (the daemon's entry point listens; tests use inject()).
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { CycleResult } from '../model/cycle.js';
+import type { StoreReader } from '../model/store.js';
+import { installErrorHandling } from './http-errors.js';
+import type { PinwatchMetrics } from './metrics/create-pinwatch-metrics.js';
+import { eventRoutes } from './routes/event-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { landingPageRoutes } from './routes/landing-page.js';
+import { metricsRoute } from './routes/metrics-route.js';
+import { vmRoutes } from './routes/vm-routes.js';
+
+export interface AppDependencies {
+  metrics: PinwatchMetrics;
+  getLatestCycle: () => CycleResult | null;
+  store: StoreReader;
+  /** true once the first collection cycle finished. */
+  isReady: () => boolean;
+  /** fastify's logger option (pino options, or false in tests). */
+  logger?: FastifyServerOptions['logger'];
+  /** Wall clock for the default time windows (ms since the epoch); Date.now by default. */
+  nowMs?: () => number;
+}
+
+export function buildApp(deps: AppDependencies): FastifyInstance {
+  const nowMs = deps.nowMs ?? Date.now;
+  const app = Fastify({ logger: deps.logger ?? false });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  // Plugins load on ready()/listen()/inject(), in this order.
+
+  app.register(landingPageRoutes, { version: deps.metrics.buildInfo.version });
+  app.register(healthRoutes, { isReady: deps.isReady });
+  app.register(metricsRoute, { metrics: deps.metrics });
+  app.register(vmRoutes, { getLatestCycle: deps.getLatestCycle, store: deps.store, metrics: deps.metrics, nowMs });
+  app.register(eventRoutes, { store: deps.store, nowMs });
+  return app;
+}
