@@ -122,7 +122,7 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
       annotations: {
         summary: `VM ${vm} keeps pinning pages that are never charged.`,
         description:
-          `Pages pinned for DMA but not charged to VmLck grew by {{ $value }} pages in ${config.mappedNotChargedWindow} on VM ${vm}. ` +
+          `Pages pinned for DMA but not charged to VmLck grew by {{ $value | printf "%.0f" }} pages in ${config.mappedNotChargedWindow} on VM ${vm}. ` +
           'Reserved pages (MMIO BARs) are pinned once at start; steady growth means pins of the zero page or reserved memory that are never released (kernels before "vfio/type1: Unpin zero pages").',
       },
     },
@@ -136,7 +136,7 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
       annotations: {
         summary: `The kernel refused to charge DMA pages of VM ${vm} ({{ $labels.errno }}).`,
         description:
-          `vfio_lock_acct() failed with {{ $labels.errno }} for {{ $value }} pages of VM ${vm} in the last ${config.counterWindow}. ` +
+          `vfio_lock_acct() failed with {{ $labels.errno }} for {{ $value | printf "%.0f" }} pages of VM ${vm} in the last ${config.counterWindow}. ` +
           'ENOMEM means the charge went over RLIMIT_MEMLOCK: the MAP_DMA that asked for it failed.',
       },
     },
@@ -148,7 +148,7 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
       annotations: {
         summary: `VFIO_MAP_DMA failed for VM ${vm} ({{ $labels.errno }}).`,
         description:
-          `vfio_pin_pages_remote() failed {{ $value }} times with {{ $labels.errno }} for VM ${vm} in the last ${config.counterWindow}: ` +
+          `vfio_pin_pages_remote() failed {{ $value | printf "%.0f" }} times with {{ $labels.errno }} for VM ${vm} in the last ${config.counterWindow}: ` +
           'the guest lost a DMA mapping (a device failed to start or hotplug). ENOMEM is RLIMIT_MEMLOCK, ENOSPC is dma_entry_limit.',
       },
     },
@@ -172,7 +172,7 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
       annotations: {
         summary: 'The kernel logged "RLIMIT_MEMLOCK exceeded" on {{ $labels.instance }} (vm="{{ $labels.vm }}").',
         description:
-          `The kernel log of {{ $labels.instance }} has {{ $value }} new "RLIMIT_MEMLOCK (...) exceeded" records in the last ${config.counterWindow} ` +
+          `The kernel log of {{ $labels.instance }} has {{ $value | printf "%.0f" }} new "RLIMIT_MEMLOCK (...) exceeded" records in the last ${config.counterWindow} ` +
           '(vm="{{ $labels.vm }}"; empty when the record names no process, as vfio_pin_pages_remote\'s does): a DMA mapping was refused.',
       },
     },
