@@ -1,0 +1,184 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CAP_EFF_NONE, createFixtureTree, type FixtureProcess, openFixtureFd, writeFixtureProcess } from '../../fixtures/fixture-tree.js';
+import { makeFixtureTempDir } from '../../fixtures/fixture-temp-dir.js';
+import type { CollectorError } from '../../model/host-sample.js';
+import { emptyDraft, type HostSampleDraft } from '../collector.js';
+import { createFixedClock, type FixedClock } from '../fixed-clock.js';
+import type { HostPaths } from '../host-paths.js';
+import { VfioUsersCollector, vfioUsersOptionsFrom } from './vfio-users-collector.js';
+
+const FULL_SCAN_MS = 300_000;
+const CYCLE_MS = 15_000;
+
+const proc = (p: Partial<FixtureProcess> & Pick<FixtureProcess, 'pid' | 'comm'>): FixtureProcess => ({
+  uid: 1000,
+  ppid: 1,
+  startTimeTicks: 1000 + p.pid,
+  vm: { lockedKib: 0, pinnedKib: 0, residentKib: 10240 },
+  capEffHex: CAP_EFF_NONE,
+  memlock: { soft: 8388608, hard: 8388608 },
+  argv: [p.comm],
+  fdTargets: ['/dev/null', '/dev/null', '/dev/null'],
+  ...p,
+});
+
+let dir: string;
+let paths: HostPaths;
+let clock: FixedClock;
+let collector: VfioUsersCollector;
+
+interface CycleOutcome {
+  draft: HostSampleDraft;
+  errors: CollectorError[];
+}
+
+function cycle(): CycleOutcome {
+  const draft = emptyDraft();
+  const errors: CollectorError[] = [];
+  collector.collect({ paths, nowMs: clock.nowMs(), errors: { report: (e) => errors.push(e) } }, draft);
+  clock.advanceMs(CYCLE_MS);
+  return { draft, errors };
+}
+
+const foundPids = (o: CycleOutcome) => o.draft.processes.map((p) => p.pid);
+
+beforeEach(() => {
+  dir = makeFixtureTempDir('pinwatch-vfio-users-');
+  paths = createFixtureTree(dir);
+  clock = createFixedClock(1_764_000_000_000);
+  collector = new VfioUsersCollector(clock, { fullScanIntervalMs: FULL_SCAN_MS });
+  writeFixtureProcess(paths, proc({ pid: 1, comm: 'systemd', uid: 0 }));
+  writeFixtureProcess(paths, proc({ pid: 2, comm: 'kthreadd', uid: 0, vm: null, argv: [], fdTargets: [] }));
+});
+
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('vfio_users discovery strategy', () => {
+  it('a non-VMM process with VmLck 0 that opens VFIO after the first cycle is found at the next full sweep, not before', () => {
+    writeFixtureProcess(paths, proc({ pid: 500, comm: 'gpu-agent' }));
+    const first = cycle();
+    expect(first.draft.processesScanned).toBe(3);
+    expect(collector.lastScan.fullSweep).toBe(true);
+    expect(foundPids(first)).toEqual([]);
+
+    openFixtureFd(paths, 500, 3, '/dev/vfio/7');
+    // Cycles until just before the sweep interval: not a candidate, never fd-scanned.
+    const cyclesBeforeSweep = FULL_SCAN_MS / CYCLE_MS - 1;
+    for (let i = 0; i < cyclesBeforeSweep; i++) {
+      const outcome = cycle();
+      expect(collector.lastScan.fullSweep).toBe(false);
+      expect(collector.lastScan.fdScans.has(500)).toBe(false);
+      expect(foundPids(outcome)).toEqual([]);
+    }
+
+    const sweep = cycle();
+    expect(collector.lastScan.fullSweep).toBe(true);
+    expect(collector.lastScan.fdScans.get(500)).toBe('full-sweep');
+    expect(foundPids(sweep)).toEqual([500]);
+    expect(sweep.draft.processes[0]?.iommuGroups).toEqual([7]);
+
+    // Once known, it is re-read every cycle (to see it close its handles).
+    const after = cycle();
+    expect(collector.lastScan.fdScans.get(500)).toBe('was-vfio-user');
+    expect(foundPids(after)).toEqual([500]);
+  });
+
+  it('a new pid is fd-scanned once, then only if it becomes a candidate', () => {
+    cycle();
+    writeFixtureProcess(paths, proc({ pid: 600, comm: 'python3' }));
+    cycle();
+    expect(collector.lastScan.fdScans.get(600)).toBe('new-pid');
+    cycle();
+    expect(collector.lastScan.fdScans.has(600)).toBe(false);
+  });
+
+  it('a new pid that already holds a group is found on its first cycle, even with VmLck 0 and a non-VMM name', () => {
+    cycle();
+    writeFixtureProcess(paths, proc({ pid: 700, comm: 'my-vfio-test', fdTargets: ['/dev/null', '/dev/vfio/12'] }));
+    expect(foundPids(cycle())).toEqual([700]);
+  });
+
+  it('candidates between sweeps: VmLck/VmPin > 0 and known VMM names; others are skipped', () => {
+    writeFixtureProcess(paths, proc({ pid: 800, comm: 'chronyd', vm: { lockedKib: 4560, pinnedKib: 0, residentKib: 4560 } }));
+    writeFixtureProcess(paths, proc({ pid: 801, comm: 'rdma-app', vm: { lockedKib: 0, pinnedKib: 1024, residentKib: 4560 } }));
+    writeFixtureProcess(paths, proc({ pid: 802, comm: 'cloud-hyperviso' }));
+    writeFixtureProcess(paths, proc({ pid: 803, comm: 'firecracker' }));
+    writeFixtureProcess(paths, proc({ pid: 804, comm: 'bash' }));
+    cycle();
+    cycle();
+    expect(Object.fromEntries(collector.lastScan.fdScans)).toEqual({
+      800: 'locked-or-pinned',
+      801: 'locked-or-pinned',
+      802: 'known-program',
+      803: 'known-program',
+    });
+  });
+});
+
+describe('vfio_users errors', () => {
+  it('a process whose fd directory vanished is counted vanished; the scan goes on', () => {
+    writeFixtureProcess(paths, proc({ pid: 900, comm: 'qemu-system-x86', omitFiles: ['fd'] }));
+    writeFixtureProcess(paths, proc({ pid: 901, comm: 'qemu-system-x86', fdTargets: ['/dev/vfio/3', '/dev/vfio/vfio'] }));
+    const outcome = cycle();
+    expect(foundPids(outcome)).toEqual([901]);
+    expect(outcome.errors.map((e) => [e.reason, e.path])).toEqual([['vanished', path.join(paths.procfs, '900', 'fd')]]);
+  });
+
+  it('a malformed status is counted malformed with the file and the quoted line; the process is skipped', () => {
+    writeFixtureProcess(paths, proc({ pid: 910, comm: 'qemu-system-x86', fdTargets: ['/dev/vfio/3'] }));
+    fs.writeFileSync(path.join(paths.procfs, '910', 'status'), 'Name:\tqemu-system-x86\nUid:\t0\t0\t0\t0\nVmLck:\tlots\n');
+    const outcome = cycle();
+    expect(foundPids(outcome)).toEqual([]);
+    expect(outcome.errors).toEqual([
+      {
+        collector: 'vfio_users',
+        reason: 'malformed',
+        path: path.join(paths.procfs, '910', 'status'),
+        message: `${path.join(paths.procfs, '910', 'status')}: expected "<number> kB": "VmLck:\\tlots"`,
+      },
+    ]);
+  });
+
+  it('a QEMU option that does not parse is reported malformed, the VM kept with the rest of its identity', () => {
+    writeFixtureProcess(
+      paths,
+      proc({
+        pid: 920,
+        comm: 'qemu-system-x86',
+        argv: ['/usr/bin/qemu-system-x86_64', '-name', 'guest=web-01', '-m', '4G', '-device', '{"driver":"vfio-pci",'],
+        fdTargets: ['/dev/vfio/3', '/dev/vfio/vfio'],
+      }),
+    );
+    const outcome = cycle();
+    expect(outcome.draft.processes[0]?.qemu?.guestName).toBe('web-01');
+    expect(outcome.draft.processes[0]?.qemu?.memoryBytes).toBe(4 * 1024 ** 3);
+    expect(outcome.errors.map((e) => [e.reason, e.path])).toEqual([['malformed', path.join(paths.procfs, '920', 'cmdline')]]);
+  });
+
+  it('a process that exits between listing and reading its status is counted vanished', () => {
+    // Simulated: a pid directory without a status file, as /proc shows a reaped task.
+    fs.mkdirSync(path.join(paths.procfs, '930'));
+    const outcome = cycle();
+    expect(outcome.errors.map((e) => [e.reason, e.path])).toEqual([['vanished', path.join(paths.procfs, '930', 'status')]]);
+  });
+
+  it('an unreadable procfs root fails the collector (it throws)', () => {
+    fs.rmSync(paths.procfs, { recursive: true });
+    expect(() => cycle()).toThrow(paths.procfs);
+  });
+});
+
+describe('vfioUsersOptionsFrom', () => {
+  it.each<[Record<string, unknown>, number | string]>([
+    [{}, 300_000],
+    [{ fullScanIntervalMs: 60_000 }, 60_000],
+    [{ fullScanIntervalMs: 0 }, 0],
+    [{ fullScanIntervalMs: -1 }, 'non-negative'],
+    [{ fullScanIntervalMs: '5m' }, 'non-negative'],
+  ])('%j', (options, expected) => {
+    if (typeof expected === 'number') expect(vfioUsersOptionsFrom(options)).toEqual({ fullScanIntervalMs: expected });
+    else expect(() => vfioUsersOptionsFrom(options)).toThrow(expected);
+  });
+});
