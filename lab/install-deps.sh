@@ -7,10 +7,10 @@
 #   bpftrace: ground-truth probes and pinwatch's eBPF source, run inside the guest
 #   busybox-static, cpio: the initramfs;  kmod: modinfo/depmod conventions
 #   xz-utils, zstd: kernel modules are .ko.xz (6.12+) or .ko.zst on newer Debian kernels
-#   gcc, libc6-dev: the VFIO cases program
+#   gcc, libc6-dev: the VFIO cases program;  curl: the guest runner scrapes pinwatch
 set -euo pipefail
 
-packages=(qemu-system-x86 qemu-system-data seabios ipxe-qemu bpftrace busybox-static cpio kmod xz-utils zstd gcc libc6-dev)
+packages=(curl qemu-system-x86 qemu-system-data seabios ipxe-qemu bpftrace busybox-static cpio kmod xz-utils zstd gcc libc6-dev)
 
 missing=()
 for pkg in "${packages[@]}"; do

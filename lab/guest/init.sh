@@ -45,6 +45,11 @@ mount -t debugfs debugfs /newroot/sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /newroot/sys/fs/bpf 2>/dev/null
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
+# devtmpfs has no /dev/fd links; bash process substitution needs them.
+ln -sf /proc/self/fd /newroot/dev/fd
+ln -sf /proc/self/fd/0 /newroot/dev/stdin
+ln -sf /proc/self/fd/1 /newroot/dev/stdout
+ln -sf /proc/self/fd/2 /newroot/dev/stderr
 mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/tmp

@@ -3,7 +3,8 @@
  * case of DOMAIN.md section 3, so the lab can compare pinwatch's view with the kernel's.
  *
  *   vfio-cases <case> --group /dev/vfio/N [--group2 /dev/vfio/M] [--sync-dir DIR]
- *              [--size-mib N] [--memlock-mib N] [--rounds N] [--kprobes-toggle FILE]
+ *              [--size-mib N] [--memlock-mib N] [--rounds N] [--kprobes-toggle FILE|none]
+ *              [--probes on|off] [--label NAME]
  *
  * Cases: written, zero-page, partial-unmap, two-containers, memlock-exceeded,
  *        exit-without-unmap, cost.
@@ -245,6 +246,8 @@ struct options {
 	size_t memlock_bytes;
 	int rounds;
 	const char *kprobes_toggle;
+	int probes_on;
+	const char *label;
 };
 
 #define IOVA_BASE 0x100000000ULL
@@ -429,12 +432,6 @@ static int case_exit_without_unmap(const struct options *o)
 	_exit(0);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static int write_toggle(const char *path, int on)
 {
 	int fd = open(path, O_WRONLY);
@@ -445,29 +442,36 @@ static int write_toggle(const char *path, int on)
 	return rc;
 }
 
-/* Probe cost: MAP_DMA of size bytes, written memory vs read-only zero-page memory (one
- * vfio_pin_pages_remote call per 4 KiB page), with kprobes armed vs disarmed through
- * debugfs kprobes/enabled (the probes stay attached, so no attach time is measured),
- * alternating ABBA within one run; prints each sample and the medians. */
+/* Probe cost: MAP_DMA of size bytes, written memory vs read-only zero-page memory (with
+ * THP off: one vfio_pin_pages_remote call per 4 KiB page). Either the program alternates
+ * itself by arming/disarming every kprobe through debugfs kprobes/enabled (probes stay
+ * attached; only for kprobe-based scripts, fentry is not affected), or, with
+ * --kprobes-toggle none, it measures one fixed state named by --probes on|off and the
+ * runner alternates by attaching and detaching the probe script between runs.
+ * One unmeasured warm-up map per memory kind first (IOMMU page-table allocation). */
 static int case_cost(const struct options *o)
 {
 	struct container c = open_container(o->group);
 	void *written = alloc_written(o->size_bytes);
 	void *zero = alloc_zero_read(o->size_bytes);
-	int rounds = o->rounds;
-	double *t[2][2];
+	int toggling = strcmp(o->kprobes_toggle, "none") != 0;
 	char thp[32];
 	thp_mode(thp, sizeof thp);
-	for (int m = 0; m < 2; m++)
-		for (int p = 0; p < 2; p++)
-			t[m][p] = calloc(rounds, sizeof(double));
-	for (int r = 0; r < rounds; r++) {
-		for (int k = 0; k < 2; k++) {
-			int probes = (r + k) % 2; /* ABBA: alternate which state goes first */
-			int terr = write_toggle(o->kprobes_toggle, probes);
-			if (terr) {
-				errno = terr;
-				die("write kprobes toggle");
+	for (int m = 0; m < 2; m++) {
+		uint64_t unmapped;
+		if (map_dma(c.container_fd, m ? zero : written, IOVA_BASE, o->size_bytes, !m, NULL) ||
+		    unmap_dma(c.container_fd, IOVA_BASE, o->size_bytes, &unmapped, NULL))
+			die("cost warm-up MAP_DMA/UNMAP_DMA");
+	}
+	for (int r = 0; r < o->rounds; r++) {
+		for (int k = 0; k < (toggling ? 2 : 1); k++) {
+			int probes = toggling ? (r + k) % 2 : o->probes_on; /* ABBA when toggling */
+			if (toggling) {
+				int terr = write_toggle(o->kprobes_toggle, probes);
+				if (terr) {
+					errno = terr;
+					die("write kprobes toggle");
+				}
 			}
 			for (int m = 0; m < 2; m++) {
 				double map_ms, unmap_ms;
@@ -479,22 +483,15 @@ static int case_cost(const struct options *o)
 				}
 				if (unmap_dma(c.container_fd, IOVA_BASE, o->size_bytes, &unmapped, &unmap_ms))
 					die("cost UNMAP_DMA");
-				t[m][probes][r] = map_ms;
-				emit("\"event\":\"cost-sample\",\"round\":%d,\"memory\":\"%s\",\"probes\":%s,\"mapMs\":%.3f,\"unmapMs\":%.3f",
-				     r, m ? "zero-page" : "written", probes ? "true" : "false", map_ms, unmap_ms);
+				emit("\"event\":\"cost-sample\",\"probeSet\":\"%s\",\"round\":%d,\"memory\":\"%s\",\"thp\":\"%s\","
+				     "\"sizePages\":%zu,\"probes\":%s,\"mapMs\":%.3f,\"unmapMs\":%.3f",
+				     o->label, r, m ? "zero-page" : "written", thp, o->size_bytes / PAGE_BYTES,
+				     probes ? "true" : "false", map_ms, unmap_ms);
 			}
 		}
 	}
-	write_toggle(o->kprobes_toggle, 1);
-	for (int m = 0; m < 2; m++) {
-		qsort(t[m][0], rounds, sizeof(double), cmp_double);
-		qsort(t[m][1], rounds, sizeof(double), cmp_double);
-		double off = rounds % 2 ? t[m][0][rounds / 2] : (t[m][0][rounds / 2 - 1] + t[m][0][rounds / 2]) / 2;
-		double on = rounds % 2 ? t[m][1][rounds / 2] : (t[m][1][rounds / 2 - 1] + t[m][1][rounds / 2]) / 2;
-		emit("\"event\":\"cost\",\"memory\":\"%s\",\"thp\":\"%s\",\"sizePages\":%zu,\"rounds\":%d,"
-		     "\"medianMapMsProbesOff\":%.3f,\"medianMapMsProbesOn\":%.3f,\"ratio\":%.4f",
-		     m ? "zero-page" : "written", thp, o->size_bytes / PAGE_BYTES, rounds, off, on, on / off);
-	}
+	if (toggling)
+		write_toggle(o->kprobes_toggle, 1);
 	return 0;
 }
 
@@ -503,7 +500,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: vfio-cases <written|zero-page|partial-unmap|two-containers|memlock-exceeded|"
 		"exit-without-unmap|cost> --group /dev/vfio/N [--group2 /dev/vfio/M] [--sync-dir DIR]\n"
-		"       [--size-mib N] [--memlock-mib N] [--rounds N] [--kprobes-toggle FILE]\n");
+		"       [--size-mib N] [--memlock-mib N] [--rounds N] [--kprobes-toggle FILE|none]\n"
+		"       [--probes on|off] [--label NAME]\n");
 	exit(64);
 }
 
@@ -514,6 +512,8 @@ int main(int argc, char **argv)
 		.memlock_bytes = 32 * MIB,
 		.rounds = 6,
 		.kprobes_toggle = "/sys/kernel/debug/kprobes/enabled",
+		.probes_on = 1,
+		.label = "probes",
 	};
 	if (argc < 2)
 		usage();
@@ -537,6 +537,10 @@ int main(int argc, char **argv)
 			o.rounds = atoi(v);
 		else if (!strcmp(a, "--kprobes-toggle"))
 			o.kprobes_toggle = v;
+		else if (!strcmp(a, "--probes"))
+			o.probes_on = !strcmp(v, "on");
+		else if (!strcmp(a, "--label"))
+			o.label = v;
 		else
 			usage();
 		i++;
