@@ -26,6 +26,18 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
   // RLIMIT_MEMLOCK is enforced by __account_locked_vm() (mm/util.c) only without CAP_IPC_LOCK.
   const unlessCapIpcLock = `unless ${on} (${s('pinwatch_process_ipc_lock_capable')} == 1)`;
   const vm = '{{ $labels.vm }} on {{ $labels.instance }}';
+  /**
+   * Counts that grew in the window, or that appeared already above zero: a
+   * VM's eBPF series is born with its process, so a MAP_DMA that failed in
+   * the VM's first seconds (the usual ENOMEM at start) is already counted in
+   * the first sample, where increase() sees no growth.
+   */
+  const grewOrAppeared = (counter: string, extra = '') =>
+    [
+      `increase(${s(counter, extra)}[${config.counterWindow}]) > 0`,
+      'or',
+      `(${s(counter, extra)} > 0 unless ${s(counter, extra)} offset ${config.counterWindow})`,
+    ].join('\n');
 
   const definitions: AlertDefinition[] = [
     {
@@ -130,25 +142,25 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
       alert: 'PinwatchChargeFailures',
       // ESRCH is the un-charge at exit after the mm is gone: nothing stays
       // charged (vfio_lock_acct, async path); leaks have their own alert.
-      expr: `increase(${s('pinwatch_vm_dma_charge_failed_pages_total', 'errno!="ESRCH"')}[${config.counterWindow}]) > 0`,
+      expr: grewOrAppeared('pinwatch_vm_dma_charge_failed_pages_total', 'errno!="ESRCH"'),
       for: '0m',
       labels: { severity: 'critical' },
       annotations: {
         summary: `The kernel refused to charge DMA pages of VM ${vm} ({{ $labels.errno }}).`,
         description:
-          `vfio_lock_acct() failed with {{ $labels.errno }} for {{ $value | printf "%.0f" }} pages of VM ${vm} in the last ${config.counterWindow}. ` +
+          `vfio_lock_acct() failed with {{ $labels.errno }} for {{ $value | printf "%.0f" }} pages of VM ${vm} in the last ${config.counterWindow} (or since the VM appeared, if later). ` +
           'ENOMEM means the charge went over RLIMIT_MEMLOCK: the MAP_DMA that asked for it failed.',
       },
     },
     {
       alert: 'PinwatchMapDmaFailed',
-      expr: `increase(${s('pinwatch_vm_dma_map_failures_total')}[${config.counterWindow}]) > 0`,
+      expr: grewOrAppeared('pinwatch_vm_dma_map_failures_total'),
       for: '0m',
       labels: { severity: 'critical' },
       annotations: {
         summary: `VFIO_MAP_DMA failed for VM ${vm} ({{ $labels.errno }}).`,
         description:
-          `vfio_pin_pages_remote() failed {{ $value | printf "%.0f" }} times with {{ $labels.errno }} for VM ${vm} in the last ${config.counterWindow}: ` +
+          `vfio_pin_pages_remote() failed {{ $value | printf "%.0f" }} times with {{ $labels.errno }} for VM ${vm} in the last ${config.counterWindow} (or since the VM appeared, if later): ` +
           'the guest lost a DMA mapping (a device failed to start or hotplug). ENOMEM is RLIMIT_MEMLOCK, ENOSPC is dma_entry_limit.',
       },
     },
@@ -166,7 +178,7 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
     },
     {
       alert: 'PinwatchKernelMemlockExceeded',
-      expr: `increase(${s('pinwatch_kernel_memlock_exceeded_total')}[${config.counterWindow}]) > 0`,
+      expr: grewOrAppeared('pinwatch_kernel_memlock_exceeded_total'),
       for: '0m',
       labels: { severity: 'critical' },
       annotations: {
