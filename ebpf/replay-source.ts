@@ -35,7 +35,10 @@ export class ReplayEbpfSource implements EbpfCounterSource {
     for (const line of text.split('\n')) decoder.pushLine(line);
     decoder.commit();
     this.decoder = decoder;
-    this.attachedAtMs = this.deps.nowMs();
+    // A recording stands for probes that ran over the whole life of the processes in it
+    // (the capture covers QEMU from start to exit): attached "before everything", so the
+    // ledger gives full coverage and measures drift from a zero baseline.
+    this.attachedAtMs = 0;
   }
 
   async stop(): Promise<void> {}

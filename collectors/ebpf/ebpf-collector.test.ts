@@ -13,7 +13,7 @@ describe('EbpfCollector', () => {
     const collector = createEbpfCollector({ source: `replay:${CAPTURE}`, paths, logger: silentLogger, nowMs: () => 5_000, intervalSeconds: 15 });
     const draft = emptyDraft();
     collector.collect(ctx, draft);
-    expect(draft.ebpf).toMatchObject({ state: 'running', attachedAtMs: 5_000, probesAttached: 12 });
+    expect(draft.ebpf).toMatchObject({ state: 'running', attachedAtMs: 0, probesAttached: 12 });
     expect(draft.ebpf?.perTgid.get(1682)?.pinnedPages).toBe(118386);
     expect(collector.runnerStats()).toMatchObject({ state: 'running', starts: 1, parseErrors: 0 });
     await collector.close();
