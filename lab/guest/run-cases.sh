@@ -108,6 +108,7 @@ snapshot() { # name pid
   if [ -n "${PW_PID:-}" ]; then
     scrape /metrics > "$base.metrics" || err "scrape /metrics failed at $name"
     scrape /api/v1/vms > "$base.vms.json" || err "GET /api/v1/vms failed at $name"
+    scrape '/api/v1/vms?includeExited=true' > "$base.vms-all.json" || err "GET /api/v1/vms?includeExited=true failed at $name"
     scrape /api/v1/events > "$base.events.json" || err "GET /api/v1/events failed at $name"
   fi
   dmesg > "$base.dmesg" 2>/dev/null
