@@ -95,15 +95,29 @@ describe('analyzeVm', () => {
     expect(vm.findings[0]?.explanation).toContain('hot-plugging another VFIO device');
   });
 
-  it('near the limit without vIOMMU: warning once 90% is used', () => {
-    const vm = analyzeVm(
-      vfioProcess({ lockedBytes: 16 * GiB, memlockLimit: { softBytes: 16.5 * GiB, hardBytes: 17 * GiB }, qemu: qemuIdentity({ memoryBytes: 16 * GiB }) }),
+  it('near the limit without vIOMMU: warning below 256 MiB of headroom', () => {
+    const near = analyzeVm(
+      vfioProcess({ lockedBytes: 16 * GiB + 100 * MiB, memlockLimit: { softBytes: 16.25 * GiB, hardBytes: 17 * GiB }, qemu: qemuIdentity({ memoryBytes: 16 * GiB }) }),
       'near',
       'b',
       thresholds,
     );
-    expect(vm.memlockHeadroomBytes).toBe(0.5 * GiB);
-    expect(kinds(vm)).toEqual(['memlock-headroom-low:warning']);
+    expect(near.memlockHeadroomBytes).toBe(156 * MiB);
+    expect(kinds(near)).toEqual(['memlock-headroom-low:warning']);
+    expect(near.findings[0]?.explanation).toBe(
+      'Only 156 MiB of RLIMIT_MEMLOCK 16.3 GiB is left (99.1% used): a hotplug or a new DMA mapping may fail with ENOMEM.',
+    );
+  });
+
+  it('a 24 GiB guest sized by libvirt (guest RAM + 1 GiB) is 96% used and healthy', () => {
+    const vm = analyzeVm(
+      vfioProcess({ lockedBytes: 24 * GiB + 40 * MiB, memlockLimit: { softBytes: 25 * GiB, hardBytes: 25 * GiB }, qemu: qemuIdentity({ memoryBytes: 24 * GiB }) }),
+      'render-09',
+      'b',
+      thresholds,
+    );
+    expect(vm.memlockUsedRatio).toBeGreaterThan(0.96);
+    expect(vm.findings).toEqual([]);
   });
 
   it('limit below expected without CAP_IPC_LOCK: critical, and VmLck stuck at the limit', () => {

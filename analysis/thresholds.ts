@@ -10,8 +10,12 @@ export interface AnalysisThresholds {
   underRatio: number;
   /** VmLck at or above expected x this (and up to 2 x expected + allowance) is "double-charged". */
   doubleChargeRatio: number;
-  /** VmLck / soft limit at or above this is a headroom warning. */
-  headroomWarningRatio: number;
+  /**
+   * Headroom below this is a warning: QEMU maps option ROMs, VGA RAM and the
+   * like after start-up. Not a ratio: libvirt sizes the limit as guest RAM +
+   * 1 GiB, so a 24 GiB guest is 96% "used" and perfectly healthy.
+   */
+  headroomWarningBytes: number;
   /** VmLck above this is an underflowed counter, not memory (2^56 bytes = 64 PiB). */
   underflowBytes: number;
 }
@@ -20,6 +24,6 @@ export const defaultAnalysisThresholds: AnalysisThresholds = {
   overheadAllowanceBytes: 1024 ** 3,
   underRatio: 0.9,
   doubleChargeRatio: 1.8,
-  headroomWarningRatio: 0.9,
+  headroomWarningBytes: 256 * 1024 ** 2,
   underflowBytes: 2 ** 56,
 };

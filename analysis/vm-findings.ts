@@ -114,7 +114,7 @@ export function vmFindings(
             explanation:
               `VmLck ${locked} has reached RLIMIT_MEMLOCK ${formatBytes(soft)}: the next VFIO_MAP_DMA of this VM fails with ENOMEM.`,
           });
-        } else if (ratio >= thresholds.headroomWarningRatio || (growth !== null && growth > headroom)) {
+        } else if (headroom < thresholds.headroomWarningBytes || (growth !== null && growth > headroom)) {
           findings.push({
             kind: 'memlock-headroom-low',
             severity: 'warning',

@@ -30,7 +30,7 @@ function result(processes: VfioProcessSample[], failed = false) {
 const healthy = vfioProcess({ lockedBytes: 4 * GiB });
 const nearLimit = vfioProcess({
   pid: 2,
-  lockedBytes: 4.7 * GiB,
+  lockedBytes: 4.9 * GiB, // 102 MiB left of the 5 GiB limit
   qemu: qemuIdentity({ guestName: 'near', memoryBytes: 4.6 * GiB }),
 });
 const tooSmall = vfioProcess({

@@ -84,7 +84,7 @@ export const configSchema = z
     analysis: z
       .object({
         overheadAllowance: sizeBytes.default(1024 ** 3),
-        headroomWarningRatio: z.number().gt(0).lte(1).default(0.9),
+        headroomWarning: sizeBytes.default(256 * 1024 ** 2),
         underRatio: z.number().gt(0).lte(1).default(0.9),
         doubleChargeRatio: z.number().gt(1).default(1.8),
       })

@@ -40,6 +40,6 @@ export const SETTINGS: readonly Setting[] = [
   setting(['ebpf', 'printInterval'], 'ebpf.print-interval', 'string', 'how often bpftrace prints its maps (default 5s)'),
   setting(['ebpf', 'perPageProbes'], 'ebpf.per-page-probes', 'boolean', 'also probe per-page functions (costly: one call per 4 KiB page)'),
   setting(['analysis', 'overheadAllowance'], 'analysis.overhead-allowance', 'string', 'VmLck above expected tolerated for QEMU itself (default 1GiB)'),
-  setting(['analysis', 'headroomWarningRatio'], 'analysis.headroom-warning-ratio', 'number', 'VmLck / RLIMIT_MEMLOCK that raises a headroom warning (default 0.9)'),
+  setting(['analysis', 'headroomWarning'], 'analysis.headroom-warning', 'string', 'RLIMIT_MEMLOCK headroom below which a VM gets a warning (default 256MiB)'),
   setting(['log', 'level'], 'log.level', 'string', 'fatal, error, warn, info, debug, trace or silent (default info)'),
 ];
