@@ -30,37 +30,36 @@ if [ -f "$out" ]; then
   exit 0
 fi
 
-norm() { printf '%s' "$1" | tr '-' '_'; }
-# Module name -> path relative to $moddir, from modules.dep's left-hand side.
+# Module name (dashes as underscores) -> path relative to $moddir and its dependencies,
+# from modules.dep ("kernel/fs/9p/9p.ko.xz: kernel/net/9p/9pnet.ko.xz ..."); one awk pass,
+# the file has thousands of lines.
 declare -A path_of=()
 declare -A deps_of=()
-while IFS= read -r line; do
-  lhs="${line%%:*}"
-  base="$(basename "$lhs")"; base="${base%%.ko*}"
-  path_of["$(norm "$base")"]="$lhs"
-  deps_of["$(norm "$base")"]="${line#*: }"
-  [ "${line#*:}" = "" ] && deps_of["$(norm "$base")"]=""
-done < "$moddir/modules.dep"
+while IFS=$'\t' read -r name lhs deps; do
+  path_of["$name"]="$lhs"
+  deps_of["$name"]="$deps"
+done < <(awk -F': ?' '{
+  n = $1; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n)
+  print n "\t" $1 "\t" $2 }' "$moddir/modules.dep")
 
 declare -A builtin=()
 if [ -f "$moddir/modules.builtin" ]; then
-  while IFS= read -r lhs; do
-    base="$(basename "$lhs")"; builtin["$(norm "${base%%.ko*}")"]=1
-  done < "$moddir/modules.builtin"
+  while IFS= read -r name; do builtin["$name"]=1; done < <(awk '{
+    n = $1; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n); print n }' "$moddir/modules.builtin")
 fi
 
 order=()
 declare -A seen=()
 # Depth-first: a module's dependencies are loaded before it.
 visit() {
-  local name; name="$(norm "$1")"
+  local name="${1//-/_}"
   [ -n "${seen[$name]:-}" ] && return 0
   seen["$name"]=1
   if [ -n "${builtin[$name]:-}" ]; then return 0; fi
   [ -n "${path_of[$name]:-}" ] || lab_die "module $1 not found in $moddir/modules.dep nor modules.builtin"
   local dep
   for dep in ${deps_of[$name]}; do
-    dep="$(basename "$dep")"; visit "${dep%%.ko*}"
+    dep="${dep##*/}"; visit "${dep%%.ko*}"
   done
   order+=("$name")
 }

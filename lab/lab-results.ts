@@ -99,6 +99,7 @@ export function parsePrometheusText(text: string): PromSample[] {
     }
     const raw = match[3] as string;
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
+    if (Number.isNaN(value) && raw !== 'NaN') throw new LabResultError(`metrics: unparseable line "${line}"`);
     samples.push({ name: match[1] as string, labels, value });
   }
   return samples;
