@@ -3,7 +3,7 @@
  * per-VM state of the last write is kept in memory so a steady cycle (nothing
  * an operator tracks moved, keep-alive not due) reads nothing and writes nothing.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { formatBytes } from '../analysis/format-bytes.js';
 import type { CycleResult, VmView } from '../model/cycle.js';
 import type { Finding, FindingKind, Severity } from '../model/findings.js';
@@ -63,13 +63,15 @@ export class CycleRecorder {
   /** Loaded on the first cycle, then kept in step; null until then. */
   private liveInDb: Map<string, LiveVm> | null = null;
   private readonly sql: ReturnType<typeof prepareRecorderStatements>;
+  private readonly stageInTransaction: Transaction<(result: CycleResult) => StagedCycle>;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly options: CycleRecorderOptions,
   ) {
     if (!(options.keepAliveMs > 0)) throw new RangeError(`keepAliveMs must be positive, got ${options.keepAliveMs}`);
     this.sql = prepareRecorderStatements(db);
+    this.stageInTransaction = db.transaction((result: CycleResult) => this.stage(result));
   }
 
   /**
@@ -79,7 +81,7 @@ export class CycleRecorder {
    * next cycle rewrites whatever the failed one did not.
    */
   record(result: CycleResult): CycleWriteStats {
-    const staged = this.db.transaction(() => this.stage(result)).immediate();
+    const staged = this.stageInTransaction.immediate(result);
     for (const [key, state] of staged.states) this.states.set(key, state);
     for (const key of staged.exitedKeys) {
       this.states.delete(key);
