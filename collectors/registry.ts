@@ -8,6 +8,9 @@ import type { CollectorName } from '../model/store.js';
 import type { Clock } from './clock.js';
 import type { Collector } from './collector.js';
 import type { HostPaths } from './host-paths.js';
+import type { Logger } from '../model/logger.js';
+import { EBPF_COLLECTOR_NAME, createEbpfCollector, type EbpfSourceSetting } from './ebpf/ebpf-collector.js';
+import { KERNEL_LOG_COLLECTOR_NAME, createKernelLogCollector } from './kernel-log/kernel-log-collector.js';
 import { HOST_COLLECTOR_NAME, HostCollector } from './procfs/host-collector.js';
 import { VFIO_USERS_COLLECTOR_NAME, VfioUsersCollector, vfioUsersOptionsFrom } from './procfs/vfio-users-collector.js';
 import { SYSFS_COLLECTOR_NAME, SysfsCollector } from './sysfs/sysfs-collector.js';
@@ -20,12 +23,19 @@ import { SYSFS_COLLECTOR_NAME, SysfsCollector } from './sysfs/sysfs-collector.js
 export interface CollectorOptions {
   /** vfio_users: ms between fd sweeps of every process (collection.fullScanInterval, default 5 min). */
   fullScanIntervalMs?: number;
+  /** ebpf: 'bpftrace', 'off' or 'replay:FILE' (--ebpf.source; 'auto' is mapped to 'bpftrace', which reports off with the reason when it cannot run). */
+  ebpfSource?: EbpfSourceSetting;
+  /** ebpf: seconds between bpftrace map prints (--ebpf.print-interval). */
+  ebpfPrintIntervalSeconds?: number;
+  /** ebpf: opt-in per-page probes (--ebpf.per-page-probes). */
+  ebpfPerPageProbes?: boolean;
   readonly [option: string]: unknown;
 }
 
 export interface CollectorDeps {
   paths: HostPaths;
   clock: Clock;
+  logger: Logger;
   options: CollectorOptions;
 }
 
@@ -57,6 +67,28 @@ export const sysfsCollectorRegistration: CollectorRegistration = {
   create: () => new SysfsCollector(),
 };
 
+export const ebpfCollectorRegistration: CollectorRegistration = {
+  name: EBPF_COLLECTOR_NAME,
+  defaultEnabled: true,
+  description: 'pages pinned, charged and released per VM, from a supervised bpftrace child (or a replay file)',
+  create: (deps) =>
+    createEbpfCollector({
+      source: deps.options.ebpfSource ?? 'bpftrace',
+      paths: deps.paths,
+      logger: deps.logger,
+      nowMs: () => deps.clock.nowMs(),
+      intervalSeconds: deps.options.ebpfPrintIntervalSeconds ?? 5,
+      perPageProbes: deps.options.ebpfPerPageProbes ?? false,
+    }),
+};
+
+export const kernelLogCollectorRegistration: CollectorRegistration = {
+  name: KERNEL_LOG_COLLECTOR_NAME,
+  defaultEnabled: true,
+  description: 'RLIMIT_MEMLOCK exceeded and iommufd compat records from /dev/kmsg',
+  create: (deps) => createKernelLogCollector({ paths: deps.paths, logger: deps.logger, nowMs: () => deps.clock.nowMs() }),
+};
+
 /**
  * Every collector pinwatch has, in run order. The eBPF and kernel-log
  * collectors are registered here by their owners: import the registration
@@ -66,6 +98,8 @@ export const COLLECTOR_REGISTRY: readonly CollectorRegistration[] = [
   hostCollectorRegistration,
   vfioUsersCollectorRegistration,
   sysfsCollectorRegistration,
+  ebpfCollectorRegistration,
+  kernelLogCollectorRegistration,
 ];
 
 /**
