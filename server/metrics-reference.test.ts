@@ -39,7 +39,8 @@ async function registryRows(): Promise<ReferenceRow[]> {
       reason: null,
       probesAttached: 6,
       starts: 1,
-      exitsByOutcome: { clean: 0, error: 0, signal: 0, timeout: 0 },
+      exits: { clean: 0, error: 0, signal: 0, timeout: 0 },
+      lostEvents: 0,
       parseErrors: 0,
     }),
   });

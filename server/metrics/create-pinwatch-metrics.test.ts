@@ -160,7 +160,8 @@ describe('createPinwatchMetrics over several cycles', () => {
       reason: 'bpftrace not found on PATH',
       probesAttached: 0,
       starts: 3,
-      exitsByOutcome: { clean: 0, error: 2, signal: 1, timeout: 0 },
+      exits: { clean: 0, error: 2, signal: 1, timeout: 0 },
+      lostEvents: 0,
       parseErrors: 4,
     };
     const metrics = createPinwatchMetrics({ buildInfo, ebpfRunnerStats: () => stats });

@@ -56,7 +56,7 @@ export function ebpfRunnerFamilies(model: MetricsReadModel): MetricFamily[] {
     help: 'bpftrace children that exited (outcome: clean, error, signal, timeout).',
     labelNames: ['outcome'],
     fill: (emit) => {
-      const exits = model.ebpfRunnerStats()?.exitsByOutcome;
+      const exits = model.ebpfRunnerStats()?.exits;
       // Every outcome is always present (0 without a runner) so rate() works from the first scrape.
       for (const outcome of EBPF_RUNNER_EXIT_OUTCOMES) emit({ outcome }, exits?.[outcome] ?? 0);
     },
