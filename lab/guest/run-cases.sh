@@ -262,11 +262,11 @@ cost_run() { # probe-set script
     for state in $order; do
       if [ "$state" = on ]; then
         start_bpftrace "$script" "$OUT/cost/$set.bpftrace.$r.json" || return 1
-        "$BIN" cost --group "$G1" --size-mib "$COST_MIB" --rounds 3 --kprobes-toggle none --probes on \
+        "$BIN" cost --group "$G1" --size-mib "$COST_MIB" --rounds 5 --kprobes-toggle none --probes on \
           --label "$set" >> "$OUT/cost/$set.jsonl" 2>> "$OUT/cost/$set.stderr" || err "cost run ($set, probes on) failed"
         stop_pid "$BT_PID" "bpftrace $set"
       else
-        "$BIN" cost --group "$G1" --size-mib "$COST_MIB" --rounds 3 --kprobes-toggle none --probes off \
+        "$BIN" cost --group "$G1" --size-mib "$COST_MIB" --rounds 5 --kprobes-toggle none --probes off \
           --label "$set" >> "$OUT/cost/$set.jsonl" 2>> "$OUT/cost/$set.stderr" || err "cost run ($set, probes off) failed"
       fi
     done
