@@ -2,7 +2,7 @@
  * The HTTP app: /metrics, the JSON API, health and a landing page. Built
  * without listening (the daemon's entry point listens; tests use inject()).
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { CycleResult } from '../model/cycle.js';
 import type { StoreReader } from '../model/store.js';
@@ -22,13 +22,18 @@ export interface AppDependencies {
   isReady: () => boolean;
   /** fastify's logger option (pino options, or false in tests). */
   logger?: FastifyServerOptions['logger'];
+  /** The daemon's own pino logger, shared with fastify (takes precedence over `logger`). */
+  loggerInstance?: FastifyBaseLogger;
   /** Wall clock for the default time windows (ms since the epoch); Date.now by default. */
   nowMs?: () => number;
 }
 
 export function buildApp(deps: AppDependencies): FastifyInstance {
   const nowMs = deps.nowMs ?? Date.now;
-  const app = Fastify({ logger: deps.logger ?? false });
+  // A scrape every 15 s is not news: requests are logged only at debug level.
+  const app = deps.loggerInstance
+    ? Fastify({ loggerInstance: deps.loggerInstance, disableRequestLogging: true })
+    : Fastify({ logger: deps.logger ?? false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);

@@ -99,12 +99,13 @@ describe('createPinwatchMetrics after a cycle', () => {
     expect(lines).toContain('pinwatch_ebpf_unattributed_released_pages_total 64');
   });
 
-  it('counts kernel log records and attributes the one naming pid 4242 to web-01', () => {
+  it('counts kernel log records and attributes both to web-01: one by its pid 4242, one by its unique soft limit', () => {
     expect(lines).toContain('pinwatch_kernel_log_events_total{kind="memlock_exceeded"} 1');
     expect(lines).toContain('pinwatch_kernel_log_events_total{kind="iommufd_compat"} 1');
+    // The pid-less "vfio_pin_pages_remote: RLIMIT_MEMLOCK (N) exceeded" quotes web-01's soft
+    // limit, which no other VM without CAP_IPC_LOCK has (attributeKernelLogEvent).
     expect(samples(lines, 'pinwatch_kernel_memlock_exceeded_total')).toEqual([
-      'pinwatch_kernel_memlock_exceeded_total{vm=""} 1',
-      'pinwatch_kernel_memlock_exceeded_total{vm="web-01"} 1',
+      'pinwatch_kernel_memlock_exceeded_total{vm="web-01"} 2',
     ]);
   });
 

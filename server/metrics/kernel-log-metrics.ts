@@ -1,4 +1,5 @@
 /** Kernel log records pinwatch recognised (/dev/kmsg), tallied per cycle by observeCycle. */
+import { attributeKernelLogEvent } from '../../analysis/ebpf-mismatches.js';
 import type { CycleResult } from '../../model/cycle.js';
 import type { KernelLogEvent } from '../../model/host-sample.js';
 import type { MetricsReadModel } from './metrics-read-model.js';
@@ -18,12 +19,15 @@ export const KERNEL_LOG_EVENT_KINDS = Object.keys(kernelLogEventKindSet) as Kern
  * VM name; any other named task keeps its comm, as the vm label does for
  * non-QEMU VFIO users.
  */
+/**
+ * The VM a record is about, attributed as the findings are
+ * (attributeKernelLogEvent: by pid, else by a unique matching limit); the
+ * record's comm when no live VM matches; "" when it names no process.
+ */
 export function memlockExceededVmLabel(event: KernelLogEvent, cycle: CycleResult): string {
-  if (event.pid !== null) {
-    const vm = cycle.vms.find((candidate) => candidate.process.pid === event.pid);
-    if (vm) return vm.analysis.vmName;
-  }
-  return event.comm ?? '';
+  const process = attributeKernelLogEvent(event, cycle.sample.processes);
+  const vm = process ? cycle.vms.find((candidate) => candidate.process === process) : undefined;
+  return vm?.analysis.vmName ?? event.comm ?? '';
 }
 
 export function kernelLogFamilies(model: MetricsReadModel): MetricFamily[] {

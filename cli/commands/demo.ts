@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { loadConfig } from '../../config/load-config.js';
+import { writeDemoHost } from '../../fixtures/demo-host.js';
+import { makeFixtureTempDir } from '../../fixtures/fixture-temp-dir.js';
+import { packageRoot } from '../package-root.js';
+import { runServe } from './serve.js';
+
+/**
+ * `pinwatch demo`: the daemon on a bundled fixture host (fixtures/demo-host.ts:
+ * QEMU VMs in every accounting case, a vanished process, a malformed file) with
+ * a replayed eBPF recording, so a machine without VFIO shows VMs and findings.
+ */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('serve a bundled fixture host with VMs in every finding case and replayed eBPF counters (no VFIO needed)')
+    .option('--web.listen-address <address>', 'address to serve on', '127.0.0.1:9477')
+    .option('--collection.interval <duration>', 'time between collection cycles', '5s')
+    .action(async (options: Record<string, string>) => {
+      const root = makeFixtureTempDir('pinwatch-demo-');
+      const paths = writeDemoHost(path.join(root, 'host'));
+      const replay = path.join(packageRoot(), 'fixtures', 'ebpf', 'demo-replay.json');
+      const config = loadConfig({
+        configFile: null,
+        env: {},
+        flags: {
+          'web.listen-address': options['web.listenAddress'],
+          'collection.interval': options['collection.interval'],
+          'path.procfs': paths.procfs,
+          'path.sysfs': paths.sysfs,
+          'path.devfs': paths.devfs,
+          'db.path': path.join(root, 'pinwatch-demo.db'),
+          'ebpf.source': `replay:${replay}`,
+        },
+      });
+      await runServe(config, { demoHost: root });
+    });
+}
