@@ -62,6 +62,9 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Thrown by a poll check when waiting longer cannot help (the process under test exited). */
+export class PollAborted extends Error {}
+
 /**
  * Polls `check` until it returns a value that is not undefined, at most
  * `attempts` times `intervalMs` apart; throws with `what` and the last
@@ -80,6 +83,7 @@ export async function pollUntil<T>(
       if ('value' in result) return result.value;
       reason = result.reason;
     } catch (error) {
+      if (error instanceof PollAborted) throw new Error(`${what}: ${error.message}`);
       reason = (error as Error).message;
     }
     await sleep(intervalMs);

@@ -22,7 +22,7 @@ import { vectorSelectorsIn } from '../src/promql-selectors.js';
 import { repositoryRoot } from '../src/repository-files.js';
 import { DEMO_FIRING_ALERTS, DEMO_SILENT_ALERTS } from './demo-host-alerts.js';
 import { freeLoopbackPort } from './loopback-port.js';
-import { ManagedProcess, pollUntil } from './managed-process.js';
+import { ManagedProcess, PollAborted, pollUntil } from './managed-process.js';
 import { PrometheusApi, type PrometheusAlert } from './prometheus-api.js';
 
 const root = repositoryRoot();
@@ -59,7 +59,7 @@ async function startPinwatchDemo(): Promise<string> {
   await pollUntil(
     `pinwatch demo serving VMs on http://${target}/metrics`,
     async () => {
-      if (pinwatch?.hasExited) throw new Error(processesState());
+      if (pinwatch?.hasExited) throw new PollAborted(processesState());
       const body = await (await fetch(`http://${target}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
       return body.includes('pinwatch_vm_info{') ? { value: true } : { reason: 'no pinwatch_vm_info yet' };
     },
@@ -105,7 +105,7 @@ beforeAll(async () => {
   await pollUntil(
     'Prometheus scraping pinwatch',
     async () => {
-      if (prometheus?.hasExited) throw new Error(processesState());
+      if (prometheus?.hasExited) throw new PollAborted(processesState());
       const targets = await api.targets();
       return targets.length === 1 && targets[0]?.health === 'up'
         ? { value: true }
