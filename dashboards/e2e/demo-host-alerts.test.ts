@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_VMS, type DemoVfioUser } from '../../fixtures/demo-host.js';
 import { defaultMonitoringConfig } from '../src/monitoring-config.js';
-import { DEMO_FIRING_ALERTS } from './demo-host-alerts.js';
+import { alertRules } from '../src/alert-rules.js';
+import { DEMO_FIRING_ALERTS, DEMO_SILENT_ALERTS } from './demo-host-alerts.js';
 
 const config = defaultMonitoringConfig;
 const vmName = (user: DemoVfioUser) => user.guestName ?? user.comm;
@@ -18,6 +19,11 @@ const limited = DEMO_VMS.filter(
 const expectedVms = (alert: string) => DEMO_FIRING_ALERTS.find((expected) => expected.alert === alert)?.vms;
 
 describe('demo host alert expectations', () => {
+  it('say of every alert whether it fires on the demo host, once', () => {
+    const stated = [...DEMO_FIRING_ALERTS, ...DEMO_SILENT_ALERTS].map((expected) => expected.alert).sort();
+    expect(stated).toEqual(alertRules(config).map((rule) => rule.alert).sort());
+  });
+
   it('name only VMs of the demo host', () => {
     const names = new Set(DEMO_VMS.map(vmName));
     const named = DEMO_FIRING_ALERTS.flatMap((expected) => expected.vms ?? []);
