@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { loadConfig } from '../../config/load-config.js';
 import { writeDemoHost } from '../../fixtures/demo-host.js';
+import { appendDemoMemlockRecord, writeDemoKernelLog } from '../../fixtures/demo-kernel-log.js';
 import { makeFixtureTempDir } from '../../fixtures/fixture-temp-dir.js';
 import { packageRoot } from '../package-root.js';
 import { runServe } from './serve.js';
@@ -20,6 +21,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: Record<string, string>) => {
       const root = makeFixtureTempDir('pinwatch-demo-');
       const paths = writeDemoHost(path.join(root, 'host'));
+      writeDemoKernelLog(paths);
       const replay = path.join(packageRoot(), 'fixtures', 'ebpf', 'demo-replay.json');
       const config = loadConfig({
         configFile: null,
@@ -35,5 +37,7 @@ export function registerDemoCommand(program: Command): void {
         },
       });
       await runServe(config, { demoHost: root });
+      // A live "RLIMIT_MEMLOCK exceeded" after start-up, as a failing MAP_DMA would log it.
+      setTimeout(() => appendDemoMemlockRecord(paths), 2000).unref();
     });
 }
