@@ -52,7 +52,7 @@ rm -rf "$results"
 mkdir -p "$results"
 mkdir -p "$LAB_CACHE/results"
 # Keep the last 5 runs' results.
-ls -1dt "$LAB_CACHE"/results/2* 2>/dev/null | tail -n +6 | xargs -r rm -rf
+{ ls -1dt "$LAB_CACHE"/results/2* 2>/dev/null || true; } | tail -n +6 | xargs -r rm -rf
 ln -sfn "$results" "$LAB_CACHE/results/latest"
 bt="${LAB_BT:-$REPO_DIR/fixtures/captures/linux-6.1/vfio.bt.txt}"
 cat > "$results/job.sh" <<JOB
