@@ -6,7 +6,7 @@
  *
  * Needs `npm run build` (dist/cli/main.js with the demo command) and
  * /usr/bin/prometheus (bash dashboards/scripts/install-prometheus.sh).
- * Run: npx vitest run --config dashboards/vitest.e2e.config.ts
+ * Run: npx vitest run --config vitest.e2e.config.ts dashboards/e2e
  * PINWATCH_E2E_TARGET=127.0.0.1:PORT checks an already running pinwatch instead of starting the demo.
  */
 import { spawnSync } from 'node:child_process';
