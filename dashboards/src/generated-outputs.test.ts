@@ -12,7 +12,7 @@ import { isAlertingRule } from './rule-model.js';
 const dashboardsDir = join(repositoryRoot(), 'dashboards');
 
 describe('committed outputs', () => {
-  it.each([...generatedOutputs(defaultMonitoringConfig)])('%s equals what the generator writes (regenerate: npm run dashboards:generate)', (path, generated) => {
+  it.each([...generatedOutputs(defaultMonitoringConfig)])('%s equals what the generator writes (regenerate: bash dashboards/scripts/generate.sh)', (path, generated) => {
     expect(readFileSync(join(dashboardsDir, path), 'utf8')).toBe(generated);
   });
 
