@@ -57,7 +57,7 @@ export type EventKind =
   | 'finding-closed'
   | 'memlock-limit-changed'
   | 'kernel-log'
-  | 'ebpf-state';
+  | 'pins-leaked';
 
 export interface EventRecord {
   id: number;

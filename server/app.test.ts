@@ -303,7 +303,7 @@ describe('GET /api/v1/events', () => {
     expect(response.json()).toEqual({
       error: 'bad_request',
       message:
-        "query parameter 'kind': expected one of vm-appeared, vm-exited, finding-opened, finding-closed, memlock-limit-changed, kernel-log, ebpf-state",
+        "query parameter 'kind': expected one of vm-appeared, vm-exited, finding-opened, finding-closed, memlock-limit-changed, kernel-log, pins-leaked",
     });
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { formatBytes } from '../analysis/format-bytes.js';
-import type { CycleResult, VmView } from '../model/cycle.js';
+import type { CycleResult, ExitedVmLeak, VmView } from '../model/cycle.js';
 import type { Finding, FindingKind, Severity } from '../model/findings.js';
 import type { KernelLogEvent } from '../model/host-sample.js';
 import type { CycleWriteStats, EventKind } from '../model/store.js';
@@ -122,6 +122,7 @@ export class CycleRecorder {
     for (const logEvent of result.sample.kernelLogEvents) {
       this.recordKernelLogEvent(logEvent, bootId, vmByPid, staged);
     }
+    for (const leak of result.leaks) this.recordLeak(leak, staged);
     return staged;
   }
 
@@ -351,6 +352,24 @@ export class CycleRecorder {
         beforeStart: logEvent.beforeStart,
       },
       dedupeKey: `kmsg:${bootId}:${logEvent.sequence}`,
+    });
+  }
+
+  /**
+   * A VM that exited with pages still pinned and charged (DOMAIN.md 3.7): one
+   * critical 'pins-leaked' event per process, however many cycles report it.
+   */
+  private recordLeak(leak: ExitedVmLeak, staged: StagedCycle): void {
+    const row = this.sql.selectVmByKey.get(leak.processKey) as VmRow | undefined;
+    this.addEvent(staged, {
+      atMs: leak.exitedAtMs,
+      vmId: row?.id ?? null,
+      vmName: leak.vmName,
+      kind: 'pins-leaked',
+      severity: 'critical',
+      message: `${leak.vmName} exited with ${leak.leakedPages} pages (${leak.leakedPages * 4} KiB) still pinned and charged`,
+      data: { processKey: leak.processKey, leakedPages: leak.leakedPages },
+      dedupeKey: `leak:${leak.processKey}`,
     });
   }
 

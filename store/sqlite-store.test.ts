@@ -274,6 +274,20 @@ describe('recordCycle', () => {
     expect(events[1]!.data).toMatchObject({ logKind: 'external_memlock_exceeded', bootId: TEST_BOOT_ID, limitBytes: 65_536, comm: 'CPU 0/KVM' });
   });
 
+  it('a VM that exited with pages still pinned gets one critical pins-leaked event, however many cycles report it', () => {
+    const store = newStore(join(workDir, 'pinwatch.db'));
+    store.recordCycle(testCycle({ takenAtMs: T0, vms: [web] }));
+    store.recordCycle(testCycle({ takenAtMs: T0 + 15_000, vms: [] }));
+    const leak = { processKey: processKeyOf(TEST_BOOT_ID, web.pid, web.startTimeTicks ?? 1000 + web.pid), vmName: 'web-01', exitedAtMs: T0 + 15_000, leakedPages: 1024 };
+    const cycle = testCycle({ takenAtMs: T0 + 30_000, vms: [] });
+    expect(store.recordCycle({ ...cycle, leaks: [leak] }).eventsWritten).toBe(1);
+    expect(store.recordCycle({ ...testCycle({ takenAtMs: T0 + 45_000, vms: [] }), leaks: [leak] }).eventsWritten).toBe(0);
+    const events = store.events({ kind: 'pins-leaked', limit: 10 });
+    expect(events.map((e) => [e.vmName, e.severity, e.message, e.vmId])).toEqual([
+      ['web-01', 'critical', 'web-01 exited with 1024 pages (4096 KiB) still pinned and charged', store.listVms({ includeExited: true })[0]!.id],
+    ]);
+  });
+
   it('after a restart, a VM whose values did not change gets no new sample (state loaded from the file)', () => {
     const path = join(workDir, 'pinwatch.db');
     const first = newStore(path);

@@ -18,7 +18,7 @@ const eventKindSet: Record<EventKind, true> = {
   'finding-closed': true,
   'memlock-limit-changed': true,
   'kernel-log': true,
-  'ebpf-state': true,
+  'pins-leaked': true,
 };
 export const EVENT_KINDS = Object.keys(eventKindSet) as [EventKind, ...EventKind[]];
 
