@@ -9,6 +9,7 @@ import { runCollectionCycle } from '../collectors/run-collection-cycle.js';
 import type { PinwatchConfig } from '../config/config-schema.js';
 import { buildCycleResult } from '../daemon/build-cycle-result.js';
 import { PinwatchDaemon } from '../daemon/pinwatch-daemon.js';
+import { defaultEbpfMismatchThresholds } from '../analysis/ebpf-mismatches.js';
 import { EbpfVmAttribution } from '../ebpf/ebpf-vm-attribution.js';
 import type { Logger } from '../model/logger.js';
 import type { StoreReader } from '../model/store.js';
@@ -88,7 +89,9 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     },
   });
   const ebpfCollector = collectors.find((c): c is EbpfCollector => c instanceof EbpfCollector) ?? null;
-  const attribution = ebpfCollector ? new EbpfVmAttribution({ store: ebpfState, logger }) : null;
+  const attribution = ebpfCollector
+    ? new EbpfVmAttribution({ store: ebpfState, logger, thresholds: { ...defaultEbpfMismatchThresholds, leakGraceMs: config.ebpf.leakGrace } })
+    : null;
   const thresholds = analysisThresholdsFrom(config);
 
   const metrics = createPinwatchMetrics({

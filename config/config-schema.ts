@@ -75,9 +75,9 @@ export const configSchema = z
     ebpf: z
       .object({
         source: ebpfSource.default('auto'),
-        bpftracePath: z.string().min(1).default('bpftrace'),
         printInterval: durationMs.pipe(z.number().min(1000, 'must be at least 1s')).default(5_000),
         perPageProbes: z.boolean().default(false),
+        leakGrace: durationMs.default(60_000),
       })
       .strict()
       .prefault({}),

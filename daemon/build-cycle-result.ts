@@ -32,5 +32,6 @@ export function buildCycleResult(
       vms.map((vm) => vm.analysis),
     ),
     leaks: attribution?.leaks ?? [],
+    ebpfUnattributedReleasedPagesTotal: attribution?.unattributedReleasedPagesTotal ?? null,
   };
 }

@@ -8,6 +8,8 @@ export interface EbpfAttributionResult {
   views: Map<string, VmEbpfView>;
   findings: Map<string, Finding[]>;
   leaks: ExitedVmLeak[];
+  /** Cumulative pages released in no VM's context (kept across restarts). */
+  unattributedReleasedPagesTotal: number;
 }
 
 /**

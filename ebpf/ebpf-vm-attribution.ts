@@ -70,7 +70,7 @@ export class EbpfVmAttribution implements EbpfAttribution {
     for (const [key, finding] of this.memlockFindings) findings.set(key, [finding]);
 
     const snapshot = sample.ebpf;
-    if (!snapshot) return { views, findings, leaks };
+    if (!snapshot) return { views, findings, leaks, unattributedReleasedPagesTotal: this.hostTotals().unattributedUnpinnedPagesTotal };
 
     const vfioUsersRun = sample.runs.find((run) => run.collector === 'vfio_users');
     const update = updateLedger(this.entries, this.host, {
@@ -120,7 +120,7 @@ export class EbpfVmAttribution implements EbpfAttribution {
         findings.set(entry.processKey, [judged.finding]);
       }
     }
-    return { views, findings, leaks };
+    return { views, findings, leaks, unattributedReleasedPagesTotal: this.hostTotals().unattributedUnpinnedPagesTotal };
   }
 
   private persist(changed: Set<string>, nowMs: number): void {

@@ -46,4 +46,9 @@ export interface CycleResult {
   vms: VmView[];
   host: HostAnalysis;
   leaks: ExitedVmLeak[];
+  /**
+   * Pages released where no VM could be attributed, cumulative across bpftrace
+   * and pinwatch restarts (the per-run figure is in sample.ebpf); null without eBPF.
+   */
+  ebpfUnattributedReleasedPagesTotal: number | null;
 }

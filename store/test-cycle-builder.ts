@@ -138,6 +138,7 @@ export function cycleOfViews(
       findingsBySeverity: { info: 0, warning: 0, critical: 0 },
     },
     leaks: [],
+    ebpfUnattributedReleasedPagesTotal: null,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { loadConfig } from '../../config/load-config.js';
-import { writeDemoHost } from '../../fixtures/demo-host.js';
+import { removeDemoExitingVm, writeDemoExitingVm, writeDemoHost } from '../../fixtures/demo-host.js';
 import { appendDemoMemlockRecord, writeDemoKernelLog } from '../../fixtures/demo-kernel-log.js';
 import { makeFixtureTempDir } from '../../fixtures/fixture-temp-dir.js';
 import { packageRoot } from '../package-root.js';
@@ -22,6 +22,7 @@ export function registerDemoCommand(program: Command): void {
       const root = makeFixtureTempDir('pinwatch-demo-');
       const paths = writeDemoHost(path.join(root, 'host'));
       writeDemoKernelLog(paths);
+      writeDemoExitingVm(paths);
       const replay = path.join(packageRoot(), 'fixtures', 'ebpf', 'demo-replay.json');
       const config = loadConfig({
         configFile: null,
@@ -34,10 +35,14 @@ export function registerDemoCommand(program: Command): void {
           'path.devfs': paths.devfs,
           'db.path': path.join(root, 'pinwatch-demo.db'),
           'ebpf.source': `replay:${replay}`,
+          // retired-12 exits a few seconds in; report its leak soon, not after the default minute.
+          'ebpf.leak-grace': '5s',
         },
       });
       await runServe(config, { demoHost: root });
       // A live "RLIMIT_MEMLOCK exceeded" after start-up, as a failing MAP_DMA would log it.
       setTimeout(() => appendDemoMemlockRecord(paths), 2000).unref();
+      // retired-12 exits with 1024 pages still pinned: the leak-after-exit case.
+      setTimeout(() => removeDemoExitingVm(paths), 3000).unref();
     });
 }

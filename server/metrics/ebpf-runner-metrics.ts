@@ -71,7 +71,7 @@ export function ebpfRunnerFamilies(model: MetricsReadModel): MetricFamily[] {
     name: 'pinwatch_ebpf_unattributed_released_pages_total',
     help: 'Pages released in a context no VM could be attributed to.',
     labelNames: [],
-    fill: (emit) => emit({}, model.latestCycle()?.sample.ebpf?.unattributedUnpinnedPages ?? 0),
+    fill: (emit) => emit({}, model.latestCycle()?.ebpfUnattributedReleasedPagesTotal ?? 0),
   }));
   return families;
 }

@@ -167,6 +167,7 @@ export interface TestCycleOptions {
   vms?: VmView[];
   sample?: Partial<HostSample>;
   leaks?: ExitedVmLeak[];
+  ebpfUnattributedReleasedPagesTotal?: number | null;
   host?: Partial<HostAnalysis>;
 }
 
@@ -186,7 +187,7 @@ export function testCycle(options: TestCycleOptions = {}): CycleResult {
     findingsBySeverity: { info: 0, warning: 0, critical: 0 },
     ...options.host,
   };
-  return { sample, vms, host, leaks: options.leaks ?? [] };
+  return { sample, vms, host, leaks: options.leaks ?? [], ebpfUnattributedReleasedPagesTotal: options.ebpfUnattributedReleasedPagesTotal ?? null };
 }
 
 /**
