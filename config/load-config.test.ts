@@ -63,3 +63,13 @@ describe('loadConfig', () => {
     expect(() => load({ file: 'a: [\n' })).toThrow(/config file pinwatch\.yaml is not valid YAML/);
   });
 });
+
+describe('deploy/pinwatch.example.yaml', () => {
+  it('is a valid config whose values are the ones it documents', () => {
+    const config = loadConfig({ configFile: new URL('../deploy/pinwatch.example.yaml', import.meta.url).pathname, env: {}, flags: {} });
+    expect(config.db.path).toBe('/var/lib/pinwatch/pinwatch.db');
+    expect(config.collection.fullScanInterval).toBe(300_000);
+    expect(config.ebpf.leakGrace).toBe(60_000);
+    expect(config.analysis.headroomWarning).toBe(256 * 1024 ** 2);
+  });
+});
