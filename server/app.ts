@@ -2,7 +2,7 @@
  * The HTTP app: /metrics, the JSON API, health and a landing page. Built
  * without listening (the daemon's entry point listens; tests use inject()).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { CycleResult } from '../model/cycle.js';
 import type { StoreReader } from '../model/store.js';
@@ -32,7 +32,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   const nowMs = deps.nowMs ?? Date.now;
   // A scrape every 15 s is not news: requests are logged only at debug level.
   const app = deps.loggerInstance
-    ? Fastify({ loggerInstance: deps.loggerInstance, disableRequestLogging: true })
+    ? Fastify({ loggerInstance: deps.loggerInstance, logController: new LogController({ disableRequestLogging: true }) })
     : Fastify({ logger: deps.logger ?? false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
