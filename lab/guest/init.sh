@@ -54,6 +54,8 @@ mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/tmp
 hostname pinwatch-lab
+# Loopback: pinwatch serves on 127.0.0.1 and the runner scrapes it (no other network).
+ip link set lo up || ifconfig lo 127.0.0.1 up
 
 echo "LAB-READY uptime $(cut -d' ' -f1 /newroot/proc/uptime)"
 chroot /newroot /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \

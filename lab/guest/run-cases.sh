@@ -79,7 +79,7 @@ stop_pid() { # pid name
   kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 }
 
-scrape() { curl -sf --max-time 5 "http://$PW_ADDR$1"; }
+scrape() { curl -sf --max-time 10 "http://$PW_ADDR$1"; }
 
 # Waits until pinwatch has run at least two collection cycles after now and two scrapes
 # in a row agree on every series except timings, so the snapshot reflects the hold point.
@@ -221,10 +221,12 @@ if [ -n "$PINWATCH" ]; then
     --collection.full-scan-interval 1s ${LAB_PINWATCH_FLAGS:-} > "$OUT/pinwatch.log" 2>&1 &
   PW_PID=$!
   ready=""
-  for _ in $(seq 1 360); do
+  deadline=$(( $(date +%s) + 90 ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
     kill -0 "$PW_PID" 2>/dev/null || { err "pinwatch serve exited: $(tail -n 5 "$OUT/pinwatch.log")"; PW_PID=""; break; }
-    if scrape /metrics 2>/dev/null | grep -q '^pinwatch_ebpf_info{state="running"'; then ready=1; break; fi
-    sleep 0.25
+    scrape /metrics > "$OUT/pinwatch.wait.metrics" 2>/dev/null
+    if grep '^pinwatch_ebpf_info{' "$OUT/pinwatch.wait.metrics" | grep -q 'state="running"'; then ready=1; break; fi
+    sleep 0.5
   done
   if [ -n "$PW_PID" ] && [ -z "$ready" ]; then
     err "pinwatch eBPF not running after 90 s: $(scrape /metrics | grep '^pinwatch_ebpf_info')"
