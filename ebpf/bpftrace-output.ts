@@ -7,6 +7,7 @@
  * (probe-programs.ts) and those of the lab's vfio.bt (fixtures/captures/linux-6.1/),
  * so the real capture parses as it is. Keys are "tgid" or "tgid,retval" strings.
  */
+import { zeroTotals } from './counter-totals.js';
 import type { EbpfTgidCounters, ErrnoCounts } from '../model/ebpf-counters.js';
 import { TICK_MARKER } from './bpftrace-script.js';
 
@@ -129,20 +130,7 @@ export const DIAGNOSTIC_MAPS: ReadonlySet<string> = new Set([
 ]);
 
 export function emptyTgidCounters(tgid: number): EbpfTgidCounters {
-  return {
-    tgid,
-    comm: null,
-    pinCalls: 0,
-    pinnedPages: 0,
-    pinErrors: new Map(),
-    chargedPages: 0,
-    unchargedPages: 0,
-    chargeFailedPages: new Map(),
-    unpinCalls: 0,
-    unpinnedPages: 0,
-    iommufdPinnedPages: 0,
-    iommufdUnpinnedPages: 0,
-  };
+  return { tgid, comm: null, ...zeroTotals() };
 }
 
 export interface CounterTableContents {

@@ -8,7 +8,7 @@ import { formatBytes } from '../analysis/format-bytes.js';
 import type { CycleResult, ExitedVmLeak, VmView } from '../model/cycle.js';
 import type { Finding, FindingKind, Severity } from '../model/findings.js';
 import type { KernelLogEvent } from '../model/host-sample.js';
-import type { CycleWriteStats, EventKind } from '../model/store.js';
+import type { CycleWriteStats, EventKind, EventRecord } from '../model/store.js';
 import { eventDataToJson, type FindingRow, type SampleRow, type VmRow } from './store-rows.js';
 import {
   sameMemlockLimit,
@@ -33,16 +33,8 @@ interface LiveVm {
   vmName: string;
 }
 
-interface NewEvent {
-  atMs: number;
-  vmId: number | null;
-  vmName: string | null;
-  kind: EventKind;
-  severity: Severity;
-  message: string;
-  data: Record<string, unknown>;
-  dedupeKey?: string;
-}
+/** An event before insertion: no id yet; a dedupe key makes a re-insert a no-op. */
+type NewEvent = Omit<EventRecord, 'id'> & { dedupeKey?: string };
 
 /** What a committed cycle changes in the in-memory state; applied only after COMMIT. */
 interface StagedCycle {
