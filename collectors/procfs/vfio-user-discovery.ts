@@ -25,7 +25,8 @@ export type FdScanReason = 'full-sweep' | 'new-pid' | 'was-vfio-user' | 'locked-
  * - pids that were VFIO users last cycle (to see them close their handles);
  * - pids not seen last cycle (a new process that opened a group but has not
  *   mapped anything yet still shows VmLck 0);
- * - every process on a full sweep (first cycle, then every fullScanIntervalMs).
+ * - every process on a full sweep (first cycle, then every fullScanIntervalMs);
+ * never a process without an mm (kernel threads) unless it was a VFIO user.
  * The state lives in the instance (one per collector), never in the module.
  */
 export class VfioUserDiscovery {
@@ -44,8 +45,16 @@ export class VfioUserDiscovery {
 
   /** Why this process's fds should be read, or null to skip it. */
   fdScanReason(pid: number, status: ProcStatus): FdScanReason | null {
+    const wasVfioUser = this.previousVfioUsers.has(pid);
+    // No Vm* lines: no mm (task_mem() is only printed with one). That is a
+    // kernel thread (kthreads have no user fds: one in five processes on a
+    // typical host, an fd-directory listing each on every sweep) or a task
+    // past exit_mm() in do_exit(). exit_files() comes after exit_mm(), so a
+    // VFIO user on its way out can still hold its fds (and its pins, until
+    // the last fd's release unpins): one that was known is still read.
+    if (!wasVfioUser && status.lockedBytes === null && status.pinnedBytes === null) return null;
     if (this.sweepThisCycle) return 'full-sweep';
-    if (this.previousVfioUsers.has(pid)) return 'was-vfio-user';
+    if (wasVfioUser) return 'was-vfio-user';
     if ((status.lockedBytes ?? 0) > 0 || (status.pinnedBytes ?? 0) > 0) return 'locked-or-pinned';
     if (isKnownVfioProgram(status.name)) return 'known-program';
     if (!this.previousPids.has(pid)) return 'new-pid';

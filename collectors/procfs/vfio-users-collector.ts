@@ -1,19 +1,22 @@
-import type { VfioProcessSample } from '../../model/host-sample.js';
+import type { QemuIdentity, VfioProcessSample } from '../../model/host-sample.js';
 import type { Clock } from '../clock.js';
 import type { CollectContext, Collector, HostSampleDraft } from '../collector.js';
-import { type HostPaths, procPath } from '../host-paths.js';
+import { procPath } from '../host-paths.js';
 import { toCollectorError } from '../host-file-error.js';
-import { listHostDir } from '../read-host-file.js';
+import { listHostDir, SmallHostFileReader } from '../read-host-file.js';
 import { isQemuProcess } from '../qemu/is-qemu-process.js';
 import { parseQemuCommandLine } from '../qemu/parse-qemu-command-line.js';
 import { iommuGroupsOf, vfioBackendOf } from './parse-vfio-fd-target.js';
 import type { ProcStatus } from './parse-proc-status.js';
+import type { ProcStat } from './parse-proc-stat.js';
+import { fdsToReread, isSameProcess, type KnownVfioUser, KnownVfioUsers } from './known-vfio-users.js';
 import {
+  listProcessFds,
   readProcCmdline,
   readProcMemlockLimit,
   readProcStat,
   readProcStatus,
-  readVfioHandles,
+  readVfioHandlesAt,
 } from './read-vfio-process.js';
 import { type FdScanReason, VfioUserDiscovery } from './vfio-user-discovery.js';
 
@@ -30,6 +33,8 @@ export interface VfioUsersScanStats {
   fullSweep: boolean;
   /** pid -> why its fds were read this cycle. */
   fdScans: Map<number, FdScanReason>;
+  /** readlinks of fd entries this cycle (all fds of new candidates, only the VFIO fds of unchanged VFIO users). */
+  fdLinksRead: number;
 }
 
 /**
@@ -48,7 +53,9 @@ export interface VfioUsersScanStats {
 export class VfioUsersCollector implements Collector {
   readonly name = VFIO_USERS_COLLECTOR_NAME;
   private readonly discovery: VfioUserDiscovery;
-  private lastStats: VfioUsersScanStats = { fullSweep: false, fdScans: new Map() };
+  private readonly knownVfioUsers = new KnownVfioUsers();
+  private readonly fileReader = new SmallHostFileReader();
+  private lastStats: VfioUsersScanStats = { fullSweep: false, fdScans: new Map(), fdLinksRead: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -73,53 +80,94 @@ export class VfioUsersCollector implements Collector {
 
     const fdScans = new Map<number, FdScanReason>();
     const processes: VfioProcessSample[] = [];
+    const scan: CycleScan = { fullSweep, fdLinksRead: 0, knownNext: new Map() };
     for (const pid of pids) {
+      const pidDir = procPath(ctx.paths, String(pid));
       let status: ProcStatus;
       try {
-        status = readProcStatus(ctx.paths, pid);
+        status = readProcStatus(this.fileReader, pidDir);
       } catch (error) {
-        report(procPath(ctx.paths, String(pid), 'status'), error);
+        report(`${pidDir}/status`, error);
         continue;
       }
       const reason = this.discovery.fdScanReason(pid, status);
       if (reason === null) continue;
       fdScans.set(pid, reason);
       try {
-        const sample = this.readVfioUser(ctx.paths, pid, status, (problem) =>
+        const sample = this.readVfioUser(pidDir, pid, status, scan, (problem) =>
           ctx.errors.report({
             collector: this.name,
             reason: 'malformed',
-            path: procPath(ctx.paths, String(pid), 'cmdline'),
-            message: `${procPath(ctx.paths, String(pid), 'cmdline')}: ${problem}`,
+            path: `${pidDir}/cmdline`,
+            message: `${pidDir}/cmdline: ${problem}`,
           }),
         );
         if (sample) processes.push(sample);
       } catch (error) {
-        report(procPath(ctx.paths, String(pid)), error);
+        report(pidDir, error);
       }
     }
 
     this.discovery.endCycle(nowMs, new Set(pids), new Set(processes.map((p) => p.pid)));
-    this.lastStats = { fullSweep, fdScans };
+    this.knownVfioUsers.replaceWith(scan.knownNext);
+    this.lastStats = { fullSweep, fdScans, fdLinksRead: scan.fdLinksRead };
     draft.processes = processes;
     draft.processesScanned = pids.length;
   }
 
-  /** null when the process holds no VFIO handle. Throws HostFileError on unreadable files. */
+  /**
+   * null when the process holds no VFIO handle. Throws HostFileError on unreadable files.
+   * A VFIO user already known from last cycle as the same process (see
+   * known-vfio-users.ts) between full sweeps: its argv and QEMU identity are
+   * reused and only its VFIO fds are read again when its fd numbers did not
+   * change. status, stat and limits are read every cycle: VmLck/VmPin move
+   * with every DMA map and prlimit(2) can change RLIMIT_MEMLOCK at any time.
+   */
   private readVfioUser(
-    paths: HostPaths,
+    pidDir: string,
     pid: number,
     status: ProcStatus,
+    scan: CycleScan,
     reportProblem: (problem: string) => void,
   ): VfioProcessSample | null {
-    const handles = readVfioHandles(paths, pid);
-    if (handles.length === 0) return null;
-    const stat = readProcStat(paths, pid);
-    const memlockLimit = readProcMemlockLimit(paths, pid);
-    const cmdline = readProcCmdline(paths, pid);
-    const problems: string[] = [];
-    const qemu = isQemuProcess(cmdline, status.name) ? parseQemuCommandLine(cmdline, problems) : null;
-    for (const problem of problems) reportProblem(problem);
+    const known = scan.fullSweep ? undefined : this.knownVfioUsers.get(pid);
+    let stat: ProcStat | null = null;
+    let same: KnownVfioUser | null = null;
+    if (known && known.comm === status.name) {
+      stat = readProcStat(this.fileReader, pidDir);
+      if (isSameProcess(known, stat.startTimeTicks, status.name)) same = known;
+    }
+    const openFds = listProcessFds(pidDir);
+    const fdsToRead = same ? fdsToReread(same, openFds) : openFds;
+    scan.fdLinksRead += fdsToRead.length;
+    const vfioHandles = readVfioHandlesAt(pidDir, fdsToRead);
+    if (vfioHandles.length === 0) return null;
+    stat ??= readProcStat(this.fileReader, pidDir);
+    const memlockLimit = readProcMemlockLimit(this.fileReader, pidDir);
+
+    let cmdline: string[];
+    let qemu: QemuIdentity | null;
+    let cmdlineProblems: string[];
+    if (same) {
+      ({ cmdline, qemu } = same);
+      cmdlineProblems = [...same.cmdlineProblems];
+    } else {
+      cmdline = readProcCmdline(pidDir);
+      cmdlineProblems = [];
+      qemu = isQemuProcess(cmdline, status.name) ? parseQemuCommandLine(cmdline, cmdlineProblems) : null;
+    }
+    for (const problem of cmdlineProblems) reportProblem(problem);
+    scan.knownNext.set(pid, {
+      startTimeTicks: stat.startTimeTicks,
+      comm: status.name,
+      openFds,
+      vfioHandles,
+      cmdline,
+      qemu,
+      cmdlineProblems,
+    });
+
+    const handles = vfioHandles.map((h) => h.handle);
     return {
       pid,
       startTimeTicks: stat.startTimeTicks,
@@ -139,6 +187,14 @@ export class VfioUsersCollector implements Collector {
       qemu,
     };
   }
+}
+
+/** One cycle's running state of the fd scan. */
+interface CycleScan {
+  fullSweep: boolean;
+  fdLinksRead: number;
+  /** This cycle's VFIO users, remembered for the next cycle. */
+  knownNext: Map<number, KnownVfioUser>;
 }
 
 /** Read the options a registry entry passes; throws on a nonsensical interval (a config error). */
