@@ -42,6 +42,10 @@ describe('parseProcStatus', () => {
       'Name:\tx\nUid:\t1000\t0\t0\t0\nCapEff:\t000001ffffffbfff\n',
       { hasCapIpcLock: false, realUid: 1000 },
     ],
+    ['CapEff of 4 hex digits with CAP_IPC_LOCK', 'Name:\tx\nUid:\t0\t0\t0\t0\nCapEff:\t4000\n', { hasCapIpcLock: true }],
+    ['CapEff of 1 hex digit', 'Name:\tx\nUid:\t0\t0\t0\t0\nCapEff:\tf\n', { hasCapIpcLock: false }],
+    ['VmHWM and VmPTE (5 and 5 letters, Vm) are not VmLck/VmPin/VmRSS', 'Name:\tx\nUid:\t0\t0\t0\t0\nVmHWM:\t9 kB\nVmPTE:\t8 kB\nVmRSS:\t7 kB\n', { lockedBytes: null, pinnedBytes: null, residentBytes: 7 * 1024 }],
+    ['last line without a newline', 'Name:\tx\nUid:\t5\t5\t5\t5', { realUid: 5 }],
     ['comm with spaces keeps them', 'Name:\tmy daemon\nUid:\t0\t0\t0\t0\n', { name: 'my daemon' }],
     ['VmPin of an iommufd user', 'Name:\tq\nUid:\t0\t0\t0\t0\nVmLck:\t0 kB\nVmPin:\t8388608 kB\n', { lockedBytes: 0, pinnedBytes: 8 * 1024 ** 3 }],
   ];

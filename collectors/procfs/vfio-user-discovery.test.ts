@@ -61,4 +61,20 @@ describe('VfioUserDiscovery', () => {
       discovery.fdScanReason(14, status('kworker/0:1', null, null)),
     ]).toEqual(['was-vfio-user', 'locked-or-pinned', 'locked-or-pinned', 'known-program', null, 'new-pid', null]);
   });
+
+  it('never lists the fds of a process without an mm (kernel thread), unless it was a VFIO user', () => {
+    const discovery = new VfioUserDiscovery(300_000);
+    expect(discovery.beginCycle(0)).toBe(true);
+    // On a sweep: a kthread is skipped, a process with an mm is read.
+    expect([discovery.fdScanReason(2, status('kthreadd', null, null)), discovery.fdScanReason(10, status('bash'))]).toEqual([null, 'full-sweep']);
+    discovery.endCycle(0, new Set([2, 10]), new Set([10]));
+    discovery.beginCycle(15_000);
+    expect([
+      discovery.fdScanReason(3, status('kworker/1:0', null, null)), // new pid, no mm
+      discovery.fdScanReason(10, status('qemu-system-x86', null, null)), // VFIO user past exit_mm(): still read
+    ]).toEqual([null, 'was-vfio-user']);
+    discovery.endCycle(15_000, new Set([2, 3, 10]), new Set([10]));
+    expect(discovery.beginCycle(300_000)).toBe(true);
+    expect(discovery.fdScanReason(10, status('qemu-system-x86', null, null))).toBe('full-sweep');
+  });
 });

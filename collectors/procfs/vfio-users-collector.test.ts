@@ -182,3 +182,107 @@ describe('vfioUsersOptionsFrom', () => {
     else expect(() => vfioUsersOptionsFrom(options)).toThrow(expected);
   });
 });
+
+describe('vfio_users between sweeps: what a known VM costs and what it still sees', () => {
+  // A VM with 7 fds: 2 = group 12, 3 = container, 4 = device fd; the rest is not VFIO.
+  const vmFds = ['/dev/null', 'socket:[1001]', '/dev/vfio/12', '/dev/vfio/vfio', 'anon_inode:[vfio-device]', '/dev/kvm', 'anon_inode:[kvm-vm]'];
+  const vm = (over: Partial<FixtureProcess> = {}) =>
+    proc({
+      pid: 1000,
+      comm: 'qemu-system-x86',
+      uid: 64055,
+      startTimeTicks: 5000,
+      vm: { lockedKib: 4 * 1024 * 1024, pinnedKib: 0, residentKib: 4 * 1024 * 1024 },
+      memlock: { soft: 5 * 1024 ** 3, hard: 5 * 1024 ** 3 },
+      argv: ['/usr/bin/qemu-system-x86_64', '-name', 'guest=web-01', '-m', '4G'],
+      fdTargets: vmFds,
+      ...over,
+    });
+  const fdLink = (pid: number, fd: number) => path.join(paths.procfs, String(pid), 'fd', String(fd));
+  const replaceFd = (pid: number, fd: number, target: string) => {
+    fs.rmSync(fdLink(pid, fd));
+    fs.symlinkSync(target, fdLink(pid, fd));
+  };
+  const vmOf = (o: CycleOutcome) => o.draft.processes.find((p) => p.pid === 1000);
+
+  it('a known VM with unchanged fd numbers: only its 3 VFIO fds are read again, same identity', () => {
+    writeFixtureProcess(paths, vm());
+    const first = cycle();
+    // Full sweep: every fd of systemd (3) and the VM (7); kthreadd has no mm and is not listed.
+    expect(collector.lastScan.fdLinksRead).toBe(10);
+    const second = cycle();
+    expect(collector.lastScan.fdScans.get(1000)).toBe('was-vfio-user');
+    expect(collector.lastScan.fdLinksRead).toBe(3);
+    expect(vmOf(second)).toEqual(vmOf(first));
+    expect(vmOf(second)?.qemu?.guestName).toBe('web-01');
+  });
+
+  it('a VFIO fd whose number is reused by another file within one cycle is seen as closed', () => {
+    writeFixtureProcess(paths, vm());
+    cycle();
+    replaceFd(1000, 4, 'socket:[2002]'); // device fd closed, number 4 reused: same fd numbers
+    expect(vmOf(cycle())?.handles.map((h) => h.kind)).toEqual(['group', 'container']);
+    replaceFd(1000, 2, '/dev/vfio/13'); // group 12 closed, group 13 opened at the same number
+    expect(vmOf(cycle())?.iommuGroups).toEqual([13]);
+  });
+
+  it('an fd closed or opened makes it read every fd again: a group added by hotplug at a new number is seen', () => {
+    writeFixtureProcess(paths, vm());
+    cycle();
+    openFixtureFd(paths, 1000, 7, '/dev/vfio/40');
+    const after = cycle();
+    expect(collector.lastScan.fdLinksRead).toBe(8);
+    expect(vmOf(after)?.iommuGroups).toEqual([12, 40]);
+  });
+
+  it('a VM that closed every VFIO handle is no longer a VFIO user', () => {
+    writeFixtureProcess(paths, vm());
+    cycle();
+    for (const fd of [2, 3, 4]) fs.rmSync(fdLink(1000, fd));
+    expect(vmOf(cycle())).toBeUndefined();
+  });
+
+  it('RLIMIT_MEMLOCK, VmLck and VmPin are read every cycle (prlimit, DMA maps)', () => {
+    writeFixtureProcess(paths, vm());
+    cycle();
+    const dir = path.join(paths.procfs, '1000');
+    fs.writeFileSync(path.join(dir, 'limits'), fs.readFileSync(path.join(dir, 'limits'), 'utf8').replaceAll('5368709120', '8589934592'));
+    fs.writeFileSync(path.join(dir, 'status'), fs.readFileSync(path.join(dir, 'status'), 'utf8').replace(/VmLck:\s+\d+ kB/, 'VmLck:\t 6291456 kB'));
+    const after = vmOf(cycle());
+    expect(after?.memlockLimit).toEqual({ softBytes: 8 * 1024 ** 3, hardBytes: 8 * 1024 ** 3 });
+    expect(after?.lockedBytes).toBe(6 * 1024 ** 3);
+  });
+
+  it('a reused pid (other start time) has its argv read again: the new guest is named', () => {
+    writeFixtureProcess(paths, vm());
+    cycle();
+    fs.rmSync(path.join(paths.procfs, '1000'), { recursive: true });
+    writeFixtureProcess(paths, vm({ startTimeTicks: 9000, argv: ['/usr/bin/qemu-system-x86_64', '-name', 'guest=db-02', '-m', '8G'] }));
+    const after = vmOf(cycle());
+    expect([after?.startTimeTicks, after?.qemu?.guestName, after?.qemu?.memoryBytes]).toEqual([9000, 'db-02', 8 * 1024 ** 3]);
+  });
+
+  it('an execve (same pid and start time, new comm) has its argv read again', () => {
+    writeFixtureProcess(paths, vm({ comm: 'vfio-launcher', argv: ['/usr/libexec/vfio-launcher'] }));
+    expect(vmOf(cycle())?.qemu).toBeNull();
+    const dir = path.join(paths.procfs, '1000');
+    fs.writeFileSync(path.join(dir, 'status'), fs.readFileSync(path.join(dir, 'status'), 'utf8').replace('vfio-launcher', 'qemu-system-x86'));
+    fs.writeFileSync(path.join(dir, 'cmdline'), '/usr/bin/qemu-system-x86_64\0-name\0guest=web-01\0');
+    expect(vmOf(cycle())?.qemu?.guestName).toBe('web-01');
+  });
+
+  it('a QEMU option that does not parse is still reported every cycle while the argv is reused', () => {
+    writeFixtureProcess(paths, vm({ argv: ['/usr/bin/qemu-system-x86_64', '-device', '{"driver":"vfio-pci",'] }));
+    expect(cycle().errors.map((e) => e.reason)).toEqual(['malformed']);
+    expect(cycle().errors.map((e) => e.reason)).toEqual(['malformed']);
+  });
+
+  it('blind spot: a non-VFIO fd number reused for a VFIO handle, no other fd change, is found at the next full sweep', () => {
+    writeFixtureProcess(paths, vm());
+    cycle();
+    replaceFd(1000, 5, '/dev/vfio/41'); // /dev/kvm's number now holds group 41
+    for (let i = 0; i < FULL_SCAN_MS / CYCLE_MS - 1; i++) expect(vmOf(cycle())?.iommuGroups).toEqual([12]);
+    expect(vmOf(cycle())?.iommuGroups).toEqual([12, 41]);
+    expect(collector.lastScan.fullSweep).toBe(true);
+  });
+});
