@@ -226,6 +226,7 @@ export function fullCycle(): CycleResult {
   return testCycle({
     vms: [web, db],
     leaks: [{ processKey: `${BOOT_ID}:3131:50000`, vmName: 'old-01', exitedAtMs: SAMPLE_TAKEN_AT_MS - 60_000, leakedPages: 1024 }],
+    ebpfUnattributedReleasedPagesTotal: 64,
     sample: {
       ebpf: {
         state: 'running',
