@@ -8,7 +8,7 @@ const count = (value: number) => value.toLocaleString('en-US');
 /** The bench's printed report: one markdown table row per size, then the targets' verdicts. */
 export function formatBenchReport(results: readonly MeasureHostSizeResult[]): string {
   const lines = [
-    '| processes | VMs | fd links | first cycle (full sweep) | later sweeps | steady cycle median / p90 | vfio_users steady | fd-scanned per steady cycle | analysis | publish (metrics + store) | /metrics prometheus / openmetrics | /metrics size | peak RSS |',
+    '| processes | VMs | fd links | first cycle (full sweep) | later sweeps | steady cycle median / p90 | vfio_users steady | fds read per steady cycle | analysis | publish (metrics + store) | /metrics prometheus / openmetrics | /metrics size | peak RSS (start-up; live heap after GC) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
@@ -23,12 +23,12 @@ export function formatBenchReport(results: readonly MeasureHostSizeResult[]): st
         `${ms(r.repeatedSweeps.medianMs)} ms`,
         `${ms(r.steadyCycles.medianMs)} / ${ms(r.steadyCycles.p90Ms)} ms`,
         vfioMs === undefined ? 'n/a' : `${ms(vfioMs)} ms`,
-        `${count(r.steadyFdScannedProcesses)} processes`,
+        `${count(r.steadyFdLinksRead)} links of ${count(r.steadyFdScannedProcesses)} processes`,
         `${ms(r.analysis.medianMs)} ms`,
         `${ms(r.publish.medianMs)} ms`,
         `${ms(r.render.prometheus.timing.medianMs)} / ${ms(r.render.openmetrics.timing.medianMs)} ms`,
         `${count(r.render.prometheus.sampleLines)} samples, ${(r.render.prometheus.bodyBytes / 1024).toFixed(0)} KiB`,
-        `${(r.peakRssBytes / MiB).toFixed(1)} MiB`,
+        `${(r.peakRssBytes / MiB).toFixed(1)} MiB (${(r.rssAfterStartupBytes / MiB).toFixed(1)}; ${r.heapUsedAfterGcBytes === null ? 'n/a' : (r.heapUsedAfterGcBytes / MiB).toFixed(1)})`,
         '',
       ].join(' | ').trim(),
     );

@@ -58,12 +58,20 @@ export interface MeasureHostSizeResult {
   steadyCollectorsMs: Record<string, TimingSummary>;
   /** Processes whose fd links vfio_users read, per steady cycle (median). */
   steadyFdScannedProcesses: number;
+  /** fd links vfio_users readlink()ed per steady cycle (median). */
+  steadyFdLinksRead: number;
   analysis: TimingSummary;
   /** metrics.observeCycle + store.recordCycle (SQLite, steady state). */
   publish: TimingSummary;
   render: Record<MetricsFormat, RenderFigures>;
   /** process.resourceUsage().maxRSS of this child, in bytes. */
   peakRssBytes: number;
+  /** RSS once pinwatch is composed, before the first cycle: Node and the modules, no host data. */
+  rssAfterStartupBytes: number;
+  /** maxRSS reached by the end of each phase, in bytes: which phase sets the peak. */
+  peakRssByPhaseBytes: Record<'startup' | 'firstCycle' | 'steadyCycles' | 'repeatedSweeps' | 'renders', number>;
+  /** V8 heap in use after a full GC at the end: what the daemon really keeps (the rest of the peak is garbage not yet collected). */
+  heapUsedAfterGcBytes: number | null;
   heapUsedBytesAtEnd: number;
   /** Problems that make the figures invalid (missed VMs, collector errors); empty when valid. */
   problems: string[];
@@ -104,6 +112,7 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
     publishMs: number;
     fullSweep: boolean;
     fdScanned: number;
+    fdLinksRead: number;
   }
   const runCycle = async (label: string): Promise<TimedCycle> => {
     const t0 = performance.now();
@@ -123,11 +132,16 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
       publishMs: t3 - t2,
       fullSweep: vfio.lastScan.fullSweep,
       fdScanned: vfio.lastScan.fdScans.size,
+      fdLinksRead: vfio.lastScan.fdLinksRead,
     };
   };
 
+  const rssAfterStartupBytes = process.memoryUsage().rss;
+  const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
+  const peakRssByPhaseBytes = { startup: maxRssBytes(), firstCycle: 0, steadyCycles: 0, repeatedSweeps: 0, renders: 0 };
   try {
     const first = await runCycle('first cycle');
+    peakRssByPhaseBytes.firstCycle = maxRssBytes();
     if (!first.fullSweep) problems.push('the first cycle was not a full sweep');
 
     // Steady cycles at the daemon's cadence; a sweep that falls due on the way is kept apart.
@@ -138,6 +152,7 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
       const cycle = await runCycle(`cycle ${steady.length + sweeps.length + 2}`);
       (cycle.fullSweep ? sweeps : steady).push(cycle);
     }
+    peakRssByPhaseBytes.steadyCycles = maxRssBytes();
     while (sweeps.length < request.repeatedSweeps) {
       clock.advanceMs(FULL_SCAN_INTERVAL_MS);
       const cycle = await runCycle(`sweep ${sweeps.length + 1}`);
@@ -145,6 +160,7 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
       sweeps.push(cycle);
     }
 
+    peakRssByPhaseBytes.repeatedSweeps = maxRssBytes();
     // Render what the last steady cycle published, as a scrape would.
     const last = steady[steady.length - 1] ?? first;
     runtime.metrics.observeCycle(last.result);
@@ -164,6 +180,12 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
       };
     }
 
+    peakRssByPhaseBytes.renders = maxRssBytes();
+    // --expose-gc (run.ts starts the child with it): the live heap without garbage.
+    const collectGarbage = (globalThis as { gc?: () => void }).gc;
+    collectGarbage?.();
+    const heapUsedAfterGcBytes = collectGarbage ? process.memoryUsage().heapUsed : null;
+
     const collectorNames = first.sample.runs.map((run) => run.collector);
     const steadyCollectorsMs = Object.fromEntries(
       collectorNames.map((name) => [
@@ -181,10 +203,14 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
       steadyCycles: summarizeTimings(steady.map((c) => c.collectMs)),
       steadyCollectorsMs,
       steadyFdScannedProcesses: summarizeTimings(steady.map((c) => c.fdScanned)).medianMs,
+      steadyFdLinksRead: summarizeTimings(steady.map((c) => c.fdLinksRead)).medianMs,
       analysis: summarizeTimings(steady.map((c) => c.analysisMs)),
       publish: summarizeTimings(steady.map((c) => c.publishMs)),
       render,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      rssAfterStartupBytes,
+      peakRssByPhaseBytes,
+      heapUsedAfterGcBytes,
       heapUsedBytesAtEnd: process.memoryUsage().heapUsed,
       problems: [...new Set(problems)].slice(0, 20),
     };
