@@ -139,6 +139,8 @@ describe('analyzeVm', () => {
   it('an underflowed VmLck (18446744073709551612 kB) is critical and no limit finding follows', () => {
     const vm = analyzeVm(vfioProcess({ lockedBytes: 18446744073709551612 * 1024 }), 'live-upd', 'b', thresholds);
     expect(vm.accountingClass).toBe('underflow');
+    expect(vm.memlockHeadroomBytes).toBeNull();
+    expect(vm.memlockUsedRatio).toBeNull();
     expect(kinds(vm)).toEqual(['locked-underflow:critical']);
   });
 

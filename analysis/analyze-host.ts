@@ -21,10 +21,11 @@ export function analyzeVm(
   const guestBytes = guestMemoryBytes(process.qemu);
   const spaces = dmaAddressSpaces(process);
   const expected = guestBytes === null ? null : guestBytes * spaces;
-  const soft = process.memlockLimit.softBytes;
+  const accountingClass = classifyLockedMemory(process, expected, thresholds);
+  // An underflowed VmLck is not memory: no headroom can be computed from it.
+  const soft = accountingClass === 'underflow' ? null : process.memlockLimit.softBytes;
   const headroom = soft === null ? null : soft - process.lockedBytes;
   const ratio = soft === null ? null : soft === 0 ? (process.lockedBytes > 0 ? Infinity : 0) : process.lockedBytes / soft;
-  const accountingClass = classifyLockedMemory(process, expected, thresholds);
   const figures = {
     guestMemoryBytes: guestBytes,
     dmaAddressSpaces: spaces,
@@ -69,7 +70,7 @@ export function summarizeHost(sample: HostSample, vms: readonly VmAnalysis[]): H
     pinnedBytes += vm.pinnedBytes;
     if (vm.expectedLockedBytes !== null) expectedLockedBytes += vm.expectedLockedBytes;
     if (vm.guestMemoryBytes !== null) guestBytes += vm.guestMemoryBytes;
-    if (vm.memlockHeadroomBytes !== null && vm.accountingClass !== 'underflow') {
+    if (vm.memlockHeadroomBytes !== null) {
       minHeadroom = minHeadroom === null ? vm.memlockHeadroomBytes : Math.min(minHeadroom, vm.memlockHeadroomBytes);
     }
     countFindings(findingsBySeverity, vm.findings);

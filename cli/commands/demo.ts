@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config/load-config.js';
 import { removeDemoExitingVm, writeDemoExitingVm, writeDemoHost } from '../../fixtures/demo-host.js';
 import { appendDemoMemlockRecord, writeDemoKernelLog } from '../../fixtures/demo-kernel-log.js';
 import { makeFixtureTempDir } from '../../fixtures/fixture-temp-dir.js';
 import { packageRoot } from '../package-root.js';
+import { formatSnapshotTable } from '../format-snapshot.js';
+import { runOneShotCycle } from './one-shot-cycle.js';
 import { runServe } from './serve.js';
 
 /**
@@ -18,18 +21,33 @@ export function registerDemoCommand(program: Command): void {
     .description('serve a bundled fixture host with VMs in every finding case and replayed eBPF counters (no VFIO needed)')
     .option('--web.listen-address <address>', 'address to serve on', '127.0.0.1:9477')
     .option('--collection.interval <duration>', 'time between collection cycles', '5s')
-    .action(async (options: Record<string, string>) => {
+    .option('--snapshot', 'print `pinwatch snapshot` of the demo host and exit instead of serving')
+    .action(async (options: Record<string, string | boolean | undefined>) => {
       const root = makeFixtureTempDir('pinwatch-demo-');
       const paths = writeDemoHost(path.join(root, 'host'));
       writeDemoKernelLog(paths);
-      writeDemoExitingVm(paths);
       const replay = path.join(packageRoot(), 'fixtures', 'ebpf', 'demo-replay.json');
+      if (options.snapshot) {
+        appendDemoMemlockRecord(paths);
+        try {
+          const config = loadConfig({
+            configFile: null,
+            env: {},
+            flags: { 'path.procfs': paths.procfs, 'path.sysfs': paths.sysfs, 'path.devfs': paths.devfs, 'ebpf.source': `replay:${replay}` },
+          });
+          process.stdout.write(`${formatSnapshotTable(await runOneShotCycle(config))}\n`);
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+        }
+        return;
+      }
+      writeDemoExitingVm(paths);
       const config = loadConfig({
         configFile: null,
         env: {},
         flags: {
-          'web.listen-address': options['web.listenAddress'],
-          'collection.interval': options['collection.interval'],
+          'web.listen-address': options['web.listenAddress'] as string,
+          'collection.interval': options['collection.interval'] as string,
           'path.procfs': paths.procfs,
           'path.sysfs': paths.sysfs,
           'path.devfs': paths.devfs,

@@ -77,7 +77,7 @@ export function vmFamilies(model: MetricsReadModel): MetricFamily[] {
   }));
   families.push(gaugeFamily({
     name: 'pinwatch_vm_memlock_headroom_bytes',
-    help: 'Soft RLIMIT_MEMLOCK minus VmLck; negative when over; absent when unlimited.',
+    help: 'Soft RLIMIT_MEMLOCK minus VmLck; negative when over; absent when unlimited or when VmLck underflowed.',
     labelNames: ['vm'],
     fill: (emit) => {
       for (const { analysis } of vms()) {
@@ -87,7 +87,7 @@ export function vmFamilies(model: MetricsReadModel): MetricFamily[] {
   }));
   families.push(gaugeFamily({
     name: 'pinwatch_vm_memlock_used_ratio',
-    help: 'VmLck divided by the soft RLIMIT_MEMLOCK; absent when unlimited.',
+    help: 'VmLck divided by the soft RLIMIT_MEMLOCK; absent when unlimited or when VmLck underflowed.',
     labelNames: ['vm'],
     fill: (emit) => {
       for (const { analysis } of vms()) {
