@@ -52,7 +52,8 @@ ln -sf /proc/self/fd/1 /newroot/dev/stdout
 ln -sf /proc/self/fd/2 /newroot/dev/stderr
 mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t tmpfs tmpfs /newroot/run
-mount -t tmpfs tmpfs /newroot/tmp
+# /tmp stays the host's (through the writable overlay): CI clones the checkout under /tmp,
+# and the guest runs this checkout's files from their host paths.
 hostname pinwatch-lab
 # Loopback: pinwatch serves on 127.0.0.1 and the runner scrapes it (no other network).
 ip link set lo up || ifconfig lo 127.0.0.1 up
