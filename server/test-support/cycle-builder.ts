@@ -4,6 +4,7 @@
  * RAM, VmLck 83755008 (79.9 MiB: only part of RAM mapped yet), a 5 GiB soft
  * and hard memlock limit, one vfio-pci device in IOMMU group 12.
  */
+import { qemuIdentity, vfioProcess } from '../../analysis/test-process.js';
 import type { CycleResult, ExitedVmLeak, VmEbpfView, VmView } from '../../model/cycle.js';
 import type { HostAnalysis, VmAnalysis } from '../../model/findings.js';
 import type {
@@ -19,41 +20,19 @@ export const BOOT_ID = '6f1c3c1e-8d47-4f0e-9a0b-2f4d1b2e7c11';
 /** 2024-05-01T12:00:00Z */
 export const SAMPLE_TAKEN_AT_MS = Date.UTC(2024, 4, 1, 12, 0, 0);
 
+/** The analysis tests' builders, with the server tests' defaults (uuid, a partly mapped guest). */
 export function testQemu(overrides: Partial<QemuIdentity> = {}): QemuIdentity {
-  return {
-    guestName: 'web-01',
-    uuid: '0c8f1b52-6d2e-4d59-9a43-3c8e2f1d7a10',
-    memoryBytes: 4 * GiB,
-    maxMemoryBytes: null,
-    memoryBackends: [],
-    memLock: false,
-    vfioDevices: [{ hostAddress: '0000:01:00.0', sysfsdev: null, id: 'hostdev0' }],
-    viommu: null,
-    ...overrides,
-  };
+  return qemuIdentity({ uuid: '0c8f1b52-6d2e-4d59-9a43-3c8e2f1d7a10', ...overrides });
 }
 
 export function testProcess(overrides: Partial<VfioProcessSample> = {}): VfioProcessSample {
-  return {
-    pid: 4242,
-    startTimeTicks: 100000,
-    comm: 'qemu-system-x86',
-    uid: 107,
+  return vfioProcess({
     lockedBytes: 83755008,
-    pinnedBytes: 0,
     residentBytes: 2 * GiB,
-    hasCapIpcLock: false,
-    memlockLimit: { softBytes: 5 * GiB, hardBytes: 5 * GiB },
-    handles: [
-      { kind: 'container', target: '/dev/vfio/vfio' },
-      { kind: 'group', target: '/dev/vfio/12', iommuGroup: 12 },
-    ],
-    iommuGroups: [12],
-    backend: 'type1',
     cmdline: ['qemu-system-x86_64', '-name', 'guest=web-01'],
     qemu: testQemu(),
     ...overrides,
-  };
+  });
 }
 
 export interface TestVmOptions {
