@@ -14,6 +14,7 @@
 #   LAB_REQUIRE_PINWATCH=1                      0: run the kernel side only when pinwatch does not build
 #   LAB_TIMEOUT_S=1080                          guest deadline; QEMU is killed when it expires
 #   LAB_CASE_MIB=64 LAB_COST_MIB=256 LAB_COST_ROUNDS=3
+#   LAB_COST_GROUND_TRUTH=1                     also time the ground-truth script (comparison only)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/lab-config.sh"
 lab_started=$(date +%s)
@@ -64,6 +65,7 @@ export LAB_PINWATCH_FLAGS='${LAB_PINWATCH_FLAGS:-}'
 export LAB_CASE_MIB='${LAB_CASE_MIB:-64}'
 export LAB_COST_MIB='${LAB_COST_MIB:-256}'
 export LAB_COST_ROUNDS='${LAB_COST_ROUNDS:-3}'
+export LAB_COST_GROUND_TRUTH='${LAB_COST_GROUND_TRUTH:-0}'
 exec bash '$LAB_DIR/guest/run-cases.sh'
 JOB
 

@@ -14,6 +14,7 @@
 #   LAB_CASE_MIB       size of each case's buffer (default 64)
 #   LAB_COST_MIB       size of the probe-cost MAP_DMA (default 256)
 #   LAB_COST_ROUNDS    attach/detach rounds of the probe-cost measurement (default 3)
+#   LAB_COST_GROUND_TRUTH=1  also measure the ground-truth script's cost (for comparison)
 set -uo pipefail
 # A write to QEMU's monitor fifo after QEMU died must not kill the runner.
 trap '' PIPE
@@ -71,11 +72,13 @@ start_bpftrace() { # script output-file -> sets BT_PID
 }
 
 # bpftrace 0.17 sometimes misses SIGINT; SIGTERM also makes it print its maps. Deadline, then KILL.
-stop_pid() { # pid name
-  local pid="$1" name="$2"
+stop_pid() { # pid name [note]: with "note", a SIGKILL is logged, not an error
+  local pid="$1" name="$2" severity="${3:-error}"
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }; sleep 0.25; done
-  err "$name ($pid) ignored SIGTERM for 20 s: killed"
+  # bpftrace 0.17 sometimes misses a signal (DOMAIN.md 7): where its final maps are not
+  # needed (the cost runs) that is a note; where they are (ground truth), an error.
+  if [ "$severity" = note ]; then log "$name ($pid) ignored SIGTERM for 20 s: killed"; else err "$name ($pid) ignored SIGTERM for 20 s: killed"; fi
   kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 }
 
@@ -266,7 +269,7 @@ cost_run() { # probe-set script
         start_bpftrace "$script" "$OUT/cost/$set.bpftrace.$r.json" || return 1
         "$BIN" cost --group "$G1" --size-mib "$COST_MIB" --rounds 5 --kprobes-toggle none --probes on \
           --label "$set" >> "$OUT/cost/$set.jsonl" 2>> "$OUT/cost/$set.stderr" || err "cost run ($set, probes on) failed"
-        stop_pid "$BT_PID" "bpftrace $set"
+        stop_pid "$BT_PID" "bpftrace $set" note
       else
         "$BIN" cost --group "$G1" --size-mib "$COST_MIB" --rounds 5 --kprobes-toggle none --probes off \
           --label "$set" >> "$OUT/cost/$set.jsonl" 2>> "$OUT/cost/$set.stderr" || err "cost run ($set, probes off) failed"
@@ -278,7 +281,10 @@ t0="$(uptime_s)"
 if [ -f "$OUT/pinwatch-probes.bt" ]; then
   cost_run pinwatch "$OUT/pinwatch-probes.bt" || err "probe cost (pinwatch probes) failed"
 fi
-cost_run ground-truth "$BT" || err "probe cost (ground-truth probes) failed"
+# The ground-truth script's own cost (kprobes on every path) is for comparison only: opt-in.
+if [ "${LAB_COST_GROUND_TRUTH:-0}" = 1 ]; then
+  cost_run ground-truth "$BT" || err "probe cost (ground-truth probes) failed"
+fi
 timing "probe-cost" "$(elapsed "$t0")"
 
 log "runner done, $(wc -l < "$OUT/runner-errors.txt") runner errors"
