@@ -309,6 +309,19 @@ describe('GET /api/v1/events', () => {
 });
 
 describe('errors', () => {
+  it('counts every 400 by route in pinwatch_http_bad_requests_total', async () => {
+    const { app, metrics } = setup();
+    const before = metrics.render('prometheus').body;
+    expect(before).toContain('pinwatch_http_bad_requests_total{route="/api/v1/events"} 0');
+    await app.inject({ url: '/api/v1/events?kind=reboot' });
+    await app.inject({ url: '/api/v1/events?limit=0' });
+    await app.inject({ url: '/api/v1/vms/7/history?from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z' });
+    const after = metrics.render('prometheus').body;
+    expect(after).toContain('pinwatch_http_bad_requests_total{route="/api/v1/events"} 2');
+    expect(after).toContain('pinwatch_http_bad_requests_total{route="/api/v1/vms/:id/history"} 1');
+    expect(after).toContain('pinwatch_http_bad_requests_total{route="/api/v1/vms"} 0');
+  });
+
   it('answers 404 for an unknown route', async () => {
     const { app } = setup();
     const response = await app.inject({ url: '/api/v2/nothing?x=1' });

@@ -36,7 +36,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     : Fastify({ logger: deps.logger ?? false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, (route) => deps.metrics.observeBadRequest(route));
   // Plugins load on ready()/listen()/inject(), in this order.
 
   app.register(landingPageRoutes, { version: deps.metrics.buildInfo.version });

@@ -42,9 +42,16 @@ export function describeValidationError(error: FastifyError): string {
     .join('; ');
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+/**
+ * @param onBadRequest counts every 400 by route pattern (pinwatch_http_bad_requests_total):
+ *   bad input is answered, logged and counted, never silent.
+ */
+export function installErrorHandling(app: FastifyInstance, onBadRequest: (route: string) => void = () => {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    if (error.validation || error instanceof BadRequestError) onBadRequest(route);
     if (error.validation) {
+      request.log.info({ route, message: error.message }, 'bad request');
       return reply.code(400).send({ error: 'bad_request', message: describeValidationError(error) } satisfies ApiError);
     }
     if (error instanceof NotFoundError) {

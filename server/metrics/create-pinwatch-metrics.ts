@@ -35,6 +35,9 @@ const collectorErrorReasonSet: Record<CollectorError['reason'], true> = {
 };
 export const COLLECTOR_ERROR_REASONS = Object.keys(collectorErrorReasonSet) as CollectorError['reason'][];
 
+/** The routes that take parameters: their bad-request counters start at 0. */
+export const API_ROUTES_WITH_PARAMETERS = ['/api/v1/vms', '/api/v1/vms/:id/history', '/api/v1/events'] as const;
+
 export interface PinwatchMetricsOptions {
   buildInfo: BuildInfo;
   /** The bpftrace runner's figures, read at scrape time; omitted when eBPF is not wired. */
@@ -58,6 +61,8 @@ export interface PinwatchMetrics {
   observeCycle(result: CycleResult): void;
   observeStoreWrite(table: string, rows: number): void;
   observeStoreError(operation: string): void;
+  /** A request refused with 400; `route` is the route's URL pattern (bounded cardinality). */
+  observeBadRequest(route: string): void;
   /** The exposition of the latest observed state; synchronous: memory only. */
   render(format: MetricsFormat): RenderedMetrics;
 }
@@ -82,6 +87,7 @@ function createTallies(): PinwatchTallies {
     collectorErrors: new LabelledTally(['collector', 'reason']),
     storeWrites: new LabelledTally(['table']),
     storeErrors: new LabelledTally(['operation']),
+    badRequests: new LabelledTally(['route']),
     kernelLogEvents: new LabelledTally(['kind']),
     kernelMemlockExceeded: new LabelledTally(['vm']),
   };
@@ -91,6 +97,7 @@ function createTallies(): PinwatchTallies {
     for (const reason of COLLECTOR_ERROR_REASONS) tallies.collectorErrors.preset({ collector, reason });
   }
   for (const kind of KERNEL_LOG_EVENT_KINDS) tallies.kernelLogEvents.preset({ kind });
+  for (const route of API_ROUTES_WITH_PARAMETERS) tallies.badRequests.preset({ route });
   return tallies;
 }
 
@@ -139,6 +146,9 @@ export function createPinwatchMetrics(options: PinwatchMetricsOptions): Pinwatch
     },
     observeStoreError(operation) {
       tallies.storeErrors.add({ operation }, 1);
+    },
+    observeBadRequest(route) {
+      tallies.badRequests.add({ route }, 1);
     },
     render(format) {
       return { contentType: METRICS_CONTENT_TYPES[format], body: writeExposition(families, format) };

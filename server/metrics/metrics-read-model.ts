@@ -17,6 +17,7 @@ export interface PinwatchTallies {
   collectorErrors: LabelledTally<'collector' | 'reason'>;
   storeWrites: LabelledTally<'table'>;
   storeErrors: LabelledTally<'operation'>;
+  badRequests: LabelledTally<'route'>;
   kernelLogEvents: LabelledTally<'kind'>;
   kernelMemlockExceeded: LabelledTally<'vm'>;
 }

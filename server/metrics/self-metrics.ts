@@ -76,5 +76,13 @@ export function selfFamilies(model: MetricsReadModel): MetricFamily[] {
       for (const entry of model.tallies.storeErrors.entries()) emit(entry.labels, entry.value);
     },
   }));
+  families.push(counterFamily({
+    name: 'pinwatch_http_bad_requests_total',
+    help: 'API requests refused with 400 (a bad parameter), by route.',
+    labelNames: ['route'],
+    fill: (emit) => {
+      for (const entry of model.tallies.badRequests.entries()) emit(entry.labels, entry.value);
+    },
+  }));
   return families;
 }
