@@ -3,7 +3,7 @@ import { attributeKernelLogEvent } from '../../analysis/ebpf-mismatches.js';
 import type { CycleResult } from '../../model/cycle.js';
 import type { KernelLogEvent } from '../../model/host-sample.js';
 import type { MetricsReadModel } from './metrics-read-model.js';
-import { counterFamily, type MetricFamily } from './metric-family.js';
+import { tallyCounterFamily, type MetricFamily } from './metric-family.js';
 
 const kernelLogEventKindSet: Record<KernelLogEvent['kind'], true> = {
   memlock_exceeded: true,
@@ -32,21 +32,17 @@ export function memlockExceededVmLabel(event: KernelLogEvent, cycle: CycleResult
 
 export function kernelLogFamilies(model: MetricsReadModel): MetricFamily[] {
   const families: MetricFamily[] = [];
-  families.push(counterFamily({
+  families.push(tallyCounterFamily({
     name: 'pinwatch_kernel_log_events_total',
     help: 'Kernel log records recognised (memlock_exceeded, external_memlock_exceeded, iommufd_compat).',
     labelNames: ['kind'],
-    fill: (emit) => {
-      for (const entry of model.tallies.kernelLogEvents.entries()) emit(entry.labels, entry.value);
-    },
+    tally: model.tallies.kernelLogEvents,
   }));
-  families.push(counterFamily({
+  families.push(tallyCounterFamily({
     name: 'pinwatch_kernel_memlock_exceeded_total',
     help: 'Kernel log "RLIMIT_MEMLOCK exceeded" records attributed to a VM ("" when the record names no process).',
     labelNames: ['vm'],
-    fill: (emit) => {
-      for (const entry of model.tallies.kernelMemlockExceeded.entries()) emit(entry.labels, entry.value);
-    },
+    tally: model.tallies.kernelMemlockExceeded,
   }));
   return families;
 }

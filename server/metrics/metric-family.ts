@@ -6,7 +6,7 @@
  * I/O happens in fill: everything was read by the collection cycle, and a VM
  * that vanished since the last cycle simply is not emitted any more.
  */
-import type { LabelValues } from './labelled-tally.js';
+import type { LabelledTally, LabelValues } from './labelled-tally.js';
 
 export type MetricType = 'gauge' | 'counter';
 
@@ -31,4 +31,17 @@ export function gaugeFamily<L extends string>(spec: Omit<MetricFamily<L>, 'type'
 
 export function counterFamily<L extends string>(spec: Omit<MetricFamily<L>, 'type'>): MetricFamily<L> {
   return { ...spec, type: 'counter' };
+}
+
+/** A counter whose samples are a tally's label sets and cumulative counts. */
+export function tallyCounterFamily<L extends string>(
+  spec: Omit<MetricFamily<L>, 'type' | 'fill'> & { tally: LabelledTally<L> },
+): MetricFamily<L> {
+  const { tally, ...family } = spec;
+  return counterFamily({
+    ...family,
+    fill: (emit) => {
+      for (const entry of tally.entries()) emit(entry.labels, entry.value);
+    },
+  });
 }

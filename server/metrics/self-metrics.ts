@@ -1,6 +1,6 @@
 /** pinwatch's own health: build, collectors, cycles, store. */
 import type { MetricsReadModel } from './metrics-read-model.js';
-import { counterFamily, gaugeFamily, type MetricFamily } from './metric-family.js';
+import { gaugeFamily, tallyCounterFamily, type MetricFamily } from './metric-family.js';
 
 export function selfFamilies(model: MetricsReadModel): MetricFamily[] {
   const families: MetricFamily[] = [];
@@ -26,21 +26,17 @@ export function selfFamilies(model: MetricsReadModel): MetricFamily[] {
       for (const run of model.latestCycle()?.sample.runs ?? []) emit({ collector: run.collector }, run.durationSeconds);
     },
   }));
-  families.push(counterFamily({
+  families.push(tallyCounterFamily({
     name: 'pinwatch_collector_errors_total',
     help: 'Files or processes a collector could not read or parse (reason: vanished, malformed, permission, io).',
     labelNames: ['collector', 'reason'],
-    fill: (emit) => {
-      for (const entry of model.tallies.collectorErrors.entries()) emit(entry.labels, entry.value);
-    },
+    tally: model.tallies.collectorErrors,
   }));
-  families.push(counterFamily({
+  families.push(tallyCounterFamily({
     name: 'pinwatch_collection_cycles_total',
     help: 'Collection cycles run.',
     labelNames: [],
-    fill: (emit) => {
-      for (const entry of model.tallies.collectionCycles.entries()) emit(entry.labels, entry.value);
-    },
+    tally: model.tallies.collectionCycles,
   }));
   families.push(gaugeFamily({
     name: 'pinwatch_last_collection_timestamp_seconds',
@@ -60,29 +56,23 @@ export function selfFamilies(model: MetricsReadModel): MetricFamily[] {
       if (cycle) emit({}, cycle.sample.processesScanned);
     },
   }));
-  families.push(counterFamily({
+  families.push(tallyCounterFamily({
     name: 'pinwatch_store_writes_total',
     help: 'Rows written to the SQLite store.',
     labelNames: ['table'],
-    fill: (emit) => {
-      for (const entry of model.tallies.storeWrites.entries()) emit(entry.labels, entry.value);
-    },
+    tally: model.tallies.storeWrites,
   }));
-  families.push(counterFamily({
+  families.push(tallyCounterFamily({
     name: 'pinwatch_store_errors_total',
     help: "Store operations that failed (the cycle's data stays in memory and /metrics).",
     labelNames: ['operation'],
-    fill: (emit) => {
-      for (const entry of model.tallies.storeErrors.entries()) emit(entry.labels, entry.value);
-    },
+    tally: model.tallies.storeErrors,
   }));
-  families.push(counterFamily({
+  families.push(tallyCounterFamily({
     name: 'pinwatch_http_bad_requests_total',
     help: 'API requests refused with 400 (a bad parameter), by route.',
     labelNames: ['route'],
-    fill: (emit) => {
-      for (const entry of model.tallies.badRequests.entries()) emit(entry.labels, entry.value);
-    },
+    tally: model.tallies.badRequests,
   }));
   return families;
 }
