@@ -89,16 +89,20 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     },
   });
   const ebpfCollector = collectors.find((c): c is EbpfCollector => c instanceof EbpfCollector) ?? null;
-  const attribution = ebpfCollector
-    ? new EbpfVmAttribution({ store: ebpfState, logger, thresholds: { ...defaultEbpfMismatchThresholds, leakGraceMs: config.ebpf.leakGrace } })
-    : null;
-  const thresholds = analysisThresholdsFrom(config);
-
   const metrics = createPinwatchMetrics({
     buildInfo: { version: PINWATCH_VERSION, nodeVersion: process.version },
     ...(ebpfCollector ? { ebpfRunnerStats: () => ebpfCollector.runnerStats() } : {}),
     nowMs: () => clock.nowMs(),
   });
+  const attribution = ebpfCollector
+    ? new EbpfVmAttribution({
+        store: ebpfState,
+        logger,
+        thresholds: { ...defaultEbpfMismatchThresholds, leakGraceMs: config.ebpf.leakGrace },
+        onStoreError: (operation) => metrics.observeStoreError(operation),
+      })
+    : null;
+  const thresholds = analysisThresholdsFrom(config);
 
   const daemon = new PinwatchDaemon({
     collect: () => runCollectionCycle(collectors, { paths, clock }),

@@ -45,6 +45,22 @@ describe('EbpfVmAttribution', () => {
     expect(result.findings.get('b:1682:17000')?.map((f) => f.kind)).toEqual(['mapped-not-charged']);
   });
 
+  it('a failing ledger write is counted and the cycle still gets its views', () => {
+    const storeErrors: string[] = [];
+    const failingStore = {
+      loadEntries: () => new Map(),
+      loadHost: () => ({ runAttachedAtMs: null, unattributedOffsets: { unpinnedPages: 0, unchargedPages: 0 }, unattributedRun: { unpinnedPages: 0, unchargedPages: 0 } }),
+      save: () => {
+        throw new Error('SQLITE_FULL: database or disk is full');
+      },
+      pruneExited: () => 0,
+    };
+    const attribution = new EbpfVmAttribution({ store: failingStore, logger: silentLogger, onStoreError: (op) => storeErrors.push(op) });
+    const s = sample(200_000, snapshot(100_000, 20704, 20448));
+    expect(attribution.attribute(s, vms(s)).views.get('b:1682:17000')?.pinnedPagesTotal).toBe(20704);
+    expect(storeErrors).toEqual(['ebpf_ledger']);
+  });
+
   it('a pinwatch restart with a new bpftrace run neither resets nor double counts the totals', () => {
     const { db } = openDatabase({ path: ':memory:', migrationsDir: bundledMigrationsDir() });
     const first = new EbpfVmAttribution({ store: new EbpfStateRepository(db), logger: silentLogger });

@@ -28,6 +28,8 @@ export interface EbpfVmAttributionDeps {
   thresholds?: EbpfMismatchThresholds;
   /** Exited VMs' ledger entries are kept this long (leak checks, then pruned). Default 24 h. */
   exitedRetentionMs?: number;
+  /** Counts a failed ledger write (pinwatch_store_errors_total{operation="ebpf_ledger"}). */
+  onStoreError?: (operation: string) => void;
 }
 
 export interface EbpfHostTotals {
@@ -136,6 +138,7 @@ export class EbpfVmAttribution implements EbpfAttribution {
       }
     } catch (error) {
       // The ledger stays in memory: only a pinwatch restart before the next good write loses offsets.
+      this.deps.onStoreError?.('ebpf_ledger');
       this.deps.logger.error({ err: error }, 'store: saving the eBPF ledger failed');
     }
   }
