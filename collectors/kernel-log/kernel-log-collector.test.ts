@@ -46,6 +46,16 @@ describe('KernelLogCollector', () => {
     collector.close();
   });
 
+  it('dates records from the uptime the host collector already read this cycle, without reading /proc/uptime again', () => {
+    const { paths } = host('4,1203,176341724,-;vfio_pin_pages_remote: RLIMIT_MEMLOCK (33554432) exceeded\n');
+    fs.rmSync(path.join(paths.procfs, 'uptime')); // would make the fallback read fail
+    const collector = createKernelLogCollector({ paths, logger: silentLogger, nowMs: () => 1_000_000 });
+    const draft = { ...emptyDraft(), uptimeSeconds: 300 }; // booted 300 s before nowMs
+    collector.collect({ paths, nowMs: 1_000_000, errors: { report: () => {} } }, draft);
+    expect(draft.kernelLogEvents.map((e) => e.atMs)).toEqual([700_000 + 176341.724]);
+    collector.close();
+  });
+
   it('an absent kmsg is a collector error, not a crash, and is retried next cycle', () => {
     const { paths } = host(null);
     const collector = createKernelLogCollector({ paths, logger: silentLogger, nowMs: () => 0 });

@@ -66,7 +66,7 @@ export class KernelLogCollector implements Collector {
       ctx.errors.report({ collector: this.name, reason: 'malformed', path: this.follower.path, message: `${this.follower.path}: ${message}` });
     }
     if (drained.overruns > 0) this.deps.logger.warn({ overruns: drained.overruns }, 'kernel log: records were overwritten before pinwatch read them');
-    const bootMs = this.bootTimeMs(ctx);
+    const bootMs = this.bootTimeMs(ctx, draft.uptimeSeconds);
     const events: KernelLogEvent[] = [];
     for (const record of drained.records) {
       if (record.sequence <= this.lastSequence) continue;
@@ -85,8 +85,12 @@ export class KernelLogCollector implements Collector {
     draft.kernelLogEvents = [...draft.kernelLogEvents, ...events];
   }
 
-  /** Wall-clock boot time from /proc/uptime, to date records; null when unreadable. */
-  private bootTimeMs(ctx: CollectContext): number | null {
+  /**
+   * Wall-clock boot time, to date records: from the uptime the host collector
+   * read this cycle (it runs first), else from /proc/uptime; null when unknown.
+   */
+  private bootTimeMs(ctx: CollectContext, uptimeSeconds: number | null): number | null {
+    if (uptimeSeconds !== null) return ctx.nowMs - uptimeSeconds * 1000;
     try {
       const uptime = Number.parseFloat(readHostText(procPath(ctx.paths, 'uptime')).split(/\s+/)[0] ?? '');
       return Number.isFinite(uptime) ? ctx.nowMs - uptime * 1000 : null;
