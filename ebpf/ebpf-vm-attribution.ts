@@ -44,6 +44,7 @@ export class EbpfVmAttribution implements EbpfAttribution {
   private readonly thresholds: EbpfMismatchThresholds;
   /** Latest kernel "RLIMIT_MEMLOCK exceeded" finding per live VM: open while the VM lives. */
   private readonly memlockFindings = new Map<string, Finding>();
+  private lastPruneMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: EbpfVmAttributionDeps) {
     this.thresholds = deps.thresholds ?? defaultEbpfMismatchThresholds;
@@ -131,6 +132,9 @@ export class EbpfVmAttribution implements EbpfAttribution {
     try {
       const entries = [...changed].map((key) => this.entries.get(key)).filter((e): e is VmLedgerEntry => e !== undefined);
       store.save(entries, this.host, nowMs);
+      // Exited entries only need to go within the hour, not a DELETE every cycle.
+      if (nowMs - this.lastPruneMs < 3_600_000) return;
+      this.lastPruneMs = nowMs;
       const retention = this.deps.exitedRetentionMs ?? 86_400_000;
       const pruned = store.pruneExited(nowMs - retention);
       if (pruned > 0) {
