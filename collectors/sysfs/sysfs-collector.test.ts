@@ -51,6 +51,27 @@ describe('SysfsCollector', () => {
     expect(errors[0]?.message).toContain('"nvidia"');
   });
 
+  it('a device still bound is not re-read; an unbound one drops out; a newly bound one is read', () => {
+    const gpu = { address: '0000:01:00.0', vendorId: '0x10de', deviceId: '0x2230', classCode: '0x030000', driver: 'vfio-pci', iommuGroup: 3 };
+    writeFixturePciDevice(paths, gpu);
+    const collector = new SysfsCollector();
+    const errors: CollectorError[] = [];
+    const run = () => {
+      const draft = emptyDraft();
+      collector.collect({ paths, nowMs: 0, errors: { report: (e) => errors.push(e) } }, draft);
+      return draft.sysfs?.vfioPciDevices.map((d) => `${d.address} ${d.vendorId}:${d.deviceId} group ${d.iommuGroup}`);
+    };
+    expect(run()).toEqual(['0000:01:00.0 0x10de:0x2230 group 3']);
+    // Its attribute files become unreadable: a re-read would fail, the kept record does not.
+    fs.rmSync(path.join(paths.sysfs, 'bus', 'pci', 'devices', '0000:01:00.0', 'vendor'));
+    expect(run()).toEqual(['0000:01:00.0 0x10de:0x2230 group 3']);
+    // Unbound from vfio-pci, then a NIC bound.
+    fs.rmSync(path.join(paths.sysfs, 'bus', 'pci', 'drivers', 'vfio-pci', '0000:01:00.0'));
+    writeFixturePciDevice(paths, { address: '0000:02:00.0', vendorId: '0x8086', deviceId: '0x1572', classCode: '0x020000', driver: 'vfio-pci', iommuGroup: 4 });
+    expect(run()).toEqual(['0000:02:00.0 0x8086:0x1572 group 4']);
+    expect(errors).toEqual([]);
+  });
+
   it('a device without an iommu_group link (no IOMMU) has group null', () => {
     writeFixturePciDevice(paths, { address: '0000:05:00.0', vendorId: '0x144d', deviceId: '0xa80a', classCode: '0x010802', driver: 'vfio-pci', iommuGroup: null });
     expect(collect().sysfs?.vfioPciDevices[0]?.iommuGroup).toBeNull();
