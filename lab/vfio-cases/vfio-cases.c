@@ -252,14 +252,28 @@ struct options {
 
 #define IOVA_BASE 0x100000000ULL
 
+/* Unmap the whole mapping of a single-mapping case, report what the kernel
+ * released (VmLck before/after) and hold at "released". */
+static int unmap_and_report(const struct container *c, const struct options *o, long vmlck_mapped_kb)
+{
+	double unmap_ms;
+	uint64_t unmapped;
+	int err = unmap_dma(c->container_fd, IOVA_BASE, o->size_bytes, &unmapped, &unmap_ms);
+	long released = vmlck_kb();
+	emit("\"event\":\"unmap\",\"errno\":%d,\"unmappedPages\":%llu,\"vmlckAfterKb\":%ld,"
+	     "\"releasedPages\":%ld,\"unmapMs\":%.3f",
+	     err, (unsigned long long)(unmapped / PAGE_BYTES), released, (vmlck_mapped_kb - released) / 4, unmap_ms);
+	hold("released", NULL);
+	return err ? 1 : 0;
+}
+
 static int case_written(const struct options *o)
 {
 	struct container c = open_container(o->group);
 	size_t pages = o->size_bytes / PAGE_BYTES;
 	void *buf = alloc_written(o->size_bytes);
 	long before = vmlck_kb();
-	double map_ms, unmap_ms;
-	uint64_t unmapped;
+	double map_ms;
 	int err = map_dma(c.container_fd, buf, IOVA_BASE, o->size_bytes, 1, &map_ms);
 	long after = vmlck_kb();
 	emit("\"event\":\"map\",\"errno\":%d,\"mappedPages\":%zu,\"expectedChargePages\":%zu,"
@@ -268,13 +282,7 @@ static int case_written(const struct options *o)
 	if (err)
 		return 1;
 	hold("mapped", "\"mappedPages\":%zu", pages);
-	err = unmap_dma(c.container_fd, IOVA_BASE, o->size_bytes, &unmapped, &unmap_ms);
-	long released = vmlck_kb();
-	emit("\"event\":\"unmap\",\"errno\":%d,\"unmappedPages\":%llu,\"vmlckAfterKb\":%ld,"
-	     "\"releasedPages\":%ld,\"unmapMs\":%.3f",
-	     err, (unsigned long long)(unmapped / PAGE_BYTES), released, (after - released) / 4, unmap_ms);
-	hold("released", NULL);
-	return err ? 1 : 0;
+	return unmap_and_report(&c, o, after);
 }
 
 static int case_zero_page(const struct options *o)
@@ -284,8 +292,7 @@ static int case_zero_page(const struct options *o)
 	size_t pages = o->size_bytes / PAGE_BYTES;
 	void *buf = alloc_zero_read(o->size_bytes);
 	long before = vmlck_kb();
-	double map_ms, unmap_ms;
-	uint64_t unmapped;
+	double map_ms;
 	int err;
 	thp_mode(thp, sizeof thp);
 	/* Read-only DMA mapping: vfio pins without FOLL_WRITE, so no copy-on-write
@@ -298,13 +305,7 @@ static int case_zero_page(const struct options *o)
 	if (err)
 		return 1;
 	hold("mapped", "\"mappedPages\":%zu,\"thp\":\"%s\"", pages, thp);
-	err = unmap_dma(c.container_fd, IOVA_BASE, o->size_bytes, &unmapped, &unmap_ms);
-	long released = vmlck_kb();
-	emit("\"event\":\"unmap\",\"errno\":%d,\"unmappedPages\":%llu,\"vmlckAfterKb\":%ld,"
-	     "\"releasedPages\":%ld,\"unmapMs\":%.3f",
-	     err, (unsigned long long)(unmapped / PAGE_BYTES), released, (after - released) / 4, unmap_ms);
-	hold("released", NULL);
-	return err ? 1 : 0;
+	return unmap_and_report(&c, o, after);
 }
 
 /* Four adjacent mappings of size/4; unmap the middle two, try a bisecting unmap
