@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { HostPaths } from '../../collectors/host-paths.js';
+import type { PinwatchConfig } from '../../config/config-schema.js';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config/load-config.js';
@@ -26,15 +28,10 @@ export function registerDemoCommand(program: Command): void {
       const root = makeFixtureTempDir('pinwatch-demo-');
       const paths = writeDemoHost(path.join(root, 'host'));
       writeDemoKernelLog(paths);
-      const replay = path.join(packageRoot(), 'fixtures', 'ebpf', 'demo-replay.json');
       if (options.snapshot) {
         appendDemoMemlockRecord(paths);
         try {
-          const config = loadConfig({
-            configFile: null,
-            env: {},
-            flags: { 'path.procfs': paths.procfs, 'path.sysfs': paths.sysfs, 'path.devfs': paths.devfs, 'ebpf.source': `replay:${replay}` },
-          });
+          const config = demoHostConfig(paths, {});
           process.stdout.write(`${formatSnapshotTable(await runOneShotCycle(config))}\n`);
         } finally {
           rmSync(root, { recursive: true, force: true });
@@ -42,20 +39,12 @@ export function registerDemoCommand(program: Command): void {
         return;
       }
       writeDemoExitingVm(paths);
-      const config = loadConfig({
-        configFile: null,
-        env: {},
-        flags: {
-          'web.listen-address': options['web.listenAddress'] as string,
-          'collection.interval': options['collection.interval'] as string,
-          'path.procfs': paths.procfs,
-          'path.sysfs': paths.sysfs,
-          'path.devfs': paths.devfs,
-          'db.path': path.join(root, 'pinwatch-demo.db'),
-          'ebpf.source': `replay:${replay}`,
-          // retired-12 exits a few seconds in; report its leak soon, not after the default minute.
-          'ebpf.leak-grace': '5s',
-        },
+      const config = demoHostConfig(paths, {
+        'web.listen-address': options['web.listenAddress'] as string,
+        'collection.interval': options['collection.interval'] as string,
+        'db.path': path.join(root, 'pinwatch-demo.db'),
+        // retired-12 exits a few seconds in; report its leak soon, not after the default minute.
+        'ebpf.leak-grace': '5s',
       });
       await runServe(config, { demoHost: root });
       // A live "RLIMIT_MEMLOCK exceeded" after start-up, as a failing MAP_DMA would log it.
@@ -63,4 +52,23 @@ export function registerDemoCommand(program: Command): void {
       // retired-12 exits with 1024 pages still pinned: the leak-after-exit case.
       setTimeout(() => removeDemoExitingVm(paths), 3000).unref();
     });
+}
+
+/**
+ * The config that points pinwatch at a demo host tree, with the bundled eBPF
+ * replay (fixtures/ebpf/demo-replay.json) as the eBPF source; `flags` adds the rest.
+ * Shared by `demo`, `demo --snapshot` and the golden /metrics test.
+ */
+export function demoHostConfig(paths: HostPaths, flags: Record<string, string>): PinwatchConfig {
+  return loadConfig({
+    configFile: null,
+    env: {},
+    flags: {
+      'path.procfs': paths.procfs,
+      'path.sysfs': paths.sysfs,
+      'path.devfs': paths.devfs,
+      'ebpf.source': `replay:${path.join(packageRoot(), 'fixtures', 'ebpf', 'demo-replay.json')}`,
+      ...flags,
+    },
+  });
 }

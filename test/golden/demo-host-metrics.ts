@@ -1,8 +1,7 @@
 import path from 'node:path';
+import { demoHostConfig } from '../../cli/commands/demo.js';
 import { composePinwatch } from '../../cli/compose-pinwatch.js';
-import { packageRoot } from '../../cli/package-root.js';
 import type { Clock } from '../../collectors/clock.js';
-import { loadConfig } from '../../config/load-config.js';
 import { writeDemoHost } from '../../fixtures/demo-host.js';
 import { writeDemoKernelLog } from '../../fixtures/demo-kernel-log.js';
 import { makeFixtureTempDir } from '../../fixtures/fixture-temp-dir.js';
@@ -25,16 +24,7 @@ export async function renderDemoHostMetrics(format: 'prometheus' | 'openmetrics'
   const root = makeFixtureTempDir('pinwatch-golden-');
   const paths = writeDemoHost(path.join(root, 'host'));
   writeDemoKernelLog(paths);
-  const config = loadConfig({
-    configFile: null,
-    env: {},
-    flags: {
-      'path.procfs': paths.procfs,
-      'path.sysfs': paths.sysfs,
-      'path.devfs': paths.devfs,
-      'ebpf.source': `replay:${path.join(packageRoot(), 'fixtures', 'ebpf', 'demo-replay.json')}`,
-    },
-  });
+  const config = demoHostConfig(paths, {});
   const runtime = composePinwatch(config, { logger: silentLogger, httpLogger: null, withStore: false, clock: frozenClock(GOLDEN_NOW_MS) });
   try {
     await runtime.daemon.runCycle();
