@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CycleResult } from '../../model/cycle.js';
-import type { StoreReader } from '../../model/store.js';
+import type { StoreReader, VmRecord } from '../../model/store.js';
 import { resolveTimeWindow, timestampParameterSchema } from '../api/time-window.js';
 import {
   exitedVmJson,
@@ -58,15 +58,15 @@ const historyResponseSchema = z.object({
 });
 
 export const vmRoutes: FastifyPluginAsyncZod<VmRouteOptions> = async (app, options) => {
-  /** processKey -> store id of the live VMs; empty (ids null) when the store cannot answer. */
-  const storeIdsByProcessKey = (logFailure: (error: unknown) => void): Map<string, number> => {
+  /** The stored VMs (live, or all with includeExited) in one query; null when the store cannot answer. */
+  const listStoredVms = (includeExited: boolean, logFailure: (error: unknown) => void): VmRecord[] | null => {
     try {
-      return new Map(options.store.listVms({ includeExited: false }).map((record) => [record.processKey, record.id]));
+      return options.store.listVms({ includeExited });
     } catch (error) {
       // The live view comes from memory: a failing store costs the ids, not the answer.
       options.metrics.observeStoreError('list_vms');
       logFailure(error);
-      return new Map();
+      return null;
     }
   };
 
@@ -75,15 +75,17 @@ export const vmRoutes: FastifyPluginAsyncZod<VmRouteOptions> = async (app, optio
     { schema: { querystring: vmsQuerySchema, response: { 200: vmsResponseSchema } } },
     async (request) => {
       const cycle = options.getLatestCycle();
-      const ids = storeIdsByProcessKey((error) => request.log.error({ err: error }, 'store: listing VMs failed'));
+      const { includeExited } = request.query;
+      const records = listStoredVms(includeExited, (error) => request.log.error({ err: error }, 'store: listing VMs failed'));
+      // processKey -> store id of the live VMs; ids are null when the store cannot answer.
+      const ids = new Map((records ?? []).filter((r) => r.exitedAtMs === null).map((r) => [r.processKey, r.id]));
       const vms = cycle ? cycle.vms.map((view) => vmJson(view, cycle.sample, ids.get(view.analysis.processKey) ?? null)) : [];
       const response: z.infer<typeof vmsResponseSchema> = { takenAt: cycle ? isoTime(cycle.sample.takenAtMs) : null, vms };
-      if (request.query.includeExited) {
+      if (includeExited) {
+        // Exited VMs exist only in the store: without it there is nothing to answer with.
+        if (records === null) throw new Error('the store could not list the exited VMs');
         const leaks = cycle?.leaks ?? [];
-        response.exited = options.store
-          .listVms({ includeExited: true })
-          .filter((record) => record.exitedAtMs !== null)
-          .map((record) => exitedVmJson(record, leaks));
+        response.exited = records.filter((record) => record.exitedAtMs !== null).map((record) => exitedVmJson(record, leaks));
       }
       return response;
     },
