@@ -95,7 +95,8 @@ describe('parsePrometheusText and promValue', () => {
   });
 
   it('refuses an ambiguous selector and quotes an unparseable line', () => {
-    expect(() => promValue(samples, 'pinwatch_process_memlock_limit_bytes', { vm: 'lab-vm' })).not.toThrow();
+    // One sample matches (the fixture has only the soft row): its value, no error.
+    expect(promValue(samples, 'pinwatch_process_memlock_limit_bytes', { vm: 'lab-vm' })).toBe(Infinity);
     const twice = parsePrometheusText('a{x="1"} 1\na{x="2"} 2\n');
     expect(() => promValue(twice, 'a')).toThrow('2 samples of a');
     expect(() => parsePrometheusText('not a metric line\n')).toThrow('metrics: unparseable line "not a metric line"');
