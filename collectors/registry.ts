@@ -77,6 +77,7 @@ export const ebpfCollectorRegistration: CollectorRegistration = {
       paths: deps.paths,
       logger: deps.logger,
       nowMs: () => deps.clock.nowMs(),
+      monotonicMs: () => deps.clock.monotonicMs(),
       intervalSeconds: deps.options.ebpfPrintIntervalSeconds ?? 5,
       perPageProbes: deps.options.ebpfPerPageProbes ?? false,
     }),

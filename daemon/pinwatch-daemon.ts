@@ -13,8 +13,10 @@ export interface DaemonMetricsSink {
 export interface DaemonDeps {
   /** One collection cycle over the registered collectors (never throws for a collector's fault). */
   collect(): Promise<HostSample>;
-  /** Sample -> CycleResult (analysis + eBPF attribution). */
+  /** Sample -> CycleResult (analysis + the attribution step). */
   analyze(sample: HostSample): CycleResult;
+  /** The store committed the cycle (its eBPF ledger changes need not be written again). */
+  onRecorded?(result: CycleResult): void;
   store: StoreWriter | null;
   metrics: DaemonMetricsSink;
   logger: Logger;
@@ -97,6 +99,7 @@ export class PinwatchDaemon {
       deps.logger.error({ err: error }, 'store: recording the cycle failed; it stays in memory and /metrics');
       return;
     }
+    deps.onRecorded?.(result);
     deps.metrics.observeStoreWrite('vms', stats.vmsInserted);
     deps.metrics.observeStoreWrite('samples', stats.samplesWritten);
     deps.metrics.observeStoreWrite('events', stats.eventsWritten);

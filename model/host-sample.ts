@@ -148,6 +148,11 @@ export interface CollectorRun {
   errorMessage?: string;
 }
 
+export interface MonotonicWindow {
+  startMs: number;
+  endMs: number;
+}
+
 /** Everything one cycle saw. */
 export interface HostSample {
   takenAtMs: number;
@@ -159,6 +164,12 @@ export interface HostSample {
   uptimeSeconds: number | null;
   kernelRelease: string | null;
   processes: VfioProcessSample[];
+  /**
+   * When the vfio_users collector read the processes' status files, on CLOCK_MONOTONIC in
+   * ms (process.hrtime): every VmLck of this cycle was read within [startMs, endMs].
+   * null when no process was read.
+   */
+  processesReadMonotonicMs: MonotonicWindow | null;
   sysfs: SysfsSample | null;
   meminfo: MeminfoSample | null;
   /** How many /proc/PID entries were looked at (for the bench and self-metrics). */
@@ -174,7 +185,7 @@ export interface HostSample {
 /** A kernel log record pinwatch recognised (DOMAIN.md section 2 and 4). */
 export interface KernelLogEvent {
   kind: 'memlock_exceeded' | 'external_memlock_exceeded' | 'iommufd_compat';
-  /** Wall-clock time of the record, from its monotonic timestamp and boot time. */
+  /** Wall-clock time of the record in whole ms (the store's INTEGER column), from its monotonic timestamp and boot time. */
   atMs: number;
   /** Monotonic microseconds since boot, as /dev/kmsg gives it. */
   monotonicUs: number;

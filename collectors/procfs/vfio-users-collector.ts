@@ -81,6 +81,8 @@ export class VfioUsersCollector implements Collector {
     const fdScans = new Map<number, FdScanReason>();
     const processes: VfioProcessSample[] = [];
     const scan: CycleScan = { fullSweep, fdLinksRead: 0, knownNext: new Map() };
+    // Every VmLck of this cycle is read within this window: the analysis orders it against eBPF prints.
+    const readStartMs = this.clock.monotonicMs();
     for (const pid of pids) {
       const pidDir = procPath(ctx.paths, String(pid));
       let status: ProcStatus;
@@ -112,6 +114,7 @@ export class VfioUsersCollector implements Collector {
     this.knownVfioUsers.replaceWith(scan.knownNext);
     this.lastStats = { fullSweep, fdScans, fdLinksRead: scan.fdLinksRead };
     draft.processes = processes;
+    draft.processesReadMonotonicMs = processes.length > 0 ? { startMs: readStartMs, endMs: this.clock.monotonicMs() } : null;
     draft.processesScanned = pids.length;
   }
 

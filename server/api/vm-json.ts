@@ -32,7 +32,8 @@ export const vmEbpfJsonSchema = z.object({
   chargeFailedPagesTotal: z.record(z.string(), z.number()),
   /** errno name -> failed vfio_pin_pages_remote calls. */
   mapFailuresTotal: z.record(z.string(), z.number()),
-  lockedDriftBytes: z.number(),
+  /** null until /proc and the counters were observed together (analysis/ebpf-observations.ts). */
+  lockedDriftBytes: z.number().nullable(),
 });
 
 export const vmJsonSchema = z.object({
