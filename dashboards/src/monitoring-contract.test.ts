@@ -69,6 +69,7 @@ describe('alerts', () => {
       'PinwatchKernelMemlockExceeded',
       'PinwatchCollectorFailing',
       'PinwatchCollectionStalled',
+      'PinwatchStoreErrors',
       'PinwatchEbpfOff',
       'PinwatchDown',
     ]);
