@@ -258,6 +258,7 @@ export async function runHostFuzz(options: HostFuzzOptions): Promise<HostFuzzFig
 
     const hugeAt = new Set<number>();
     const pauseMs = options.durationMs / options.mutations;
+    const mutationsStartMs = Date.now();
     for (let i = 0; i < options.mutations; i++) {
       const vm = random.pick(mutable);
       const kind = random.pick(MUTATION_KINDS);
@@ -278,7 +279,10 @@ export async function runHostFuzz(options: HostFuzzOptions): Promise<HostFuzzFig
       if (kind === 'huge-status') hugeAt.add(vm.pid);
       figures.mutationsApplied[kind] += 1;
       if (i % 5 === 0) await checkApi();
-      await sleep(pauseMs);
+      // Paced by deadline, not by a fixed sleep: on a loaded machine the run still takes
+      // about durationMs, the daemon's cycles interleaving with the mutations.
+      const behindMs = mutationsStartMs + (i + 1) * pauseMs - Date.now();
+      await (behindMs > 0 ? sleep(behindMs) : new Promise((resolve) => setImmediate(resolve)));
     }
     // Restore all, let two cycles run, check once more.
     for (const vm of mutable) mutate('restore', path.join(host.paths.procfs, String(vm.pid)), originals.get(vm.pid) as OriginalFiles, random, 0);
