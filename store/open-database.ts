@@ -43,6 +43,10 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   const inMemory = options.path === ':memory:';
   if (!inMemory && (options.createParentDirectory ?? true)) mkdirSync(dirname(options.path), { recursive: true });
   const migrations = readMigrations(options.migrationsDir);
+  // better-sqlite3 checks this itself, but without naming the path.
+  if (!inMemory && !existsSync(dirname(options.path))) {
+    throw new Error(`cannot open the database ${options.path}: the directory ${dirname(options.path)} does not exist`);
+  }
   let db: Database;
   try {
     db = new BetterSqlite3(options.path);
