@@ -204,3 +204,31 @@ describe('pinwatch serve: SIGHUP reloads the config file', () => {
     expect(await cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 });
+
+describe('pinwatch demo leaves nothing behind', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s removes the demo host tree and database', async (signal) => {
+    const port = await freePort();
+    const cli = new RunningCli(['demo', '--web.listen-address', `127.0.0.1:${port}`]);
+    running.push(cli);
+    const serving = JSON.parse(await cli.waitForLine(/"msg":"pinwatch serving"/)) as { demoHost: string };
+    expect(fs.existsSync(path.join(serving.demoHost, 'pinwatch-demo.db'))).toBe(true);
+    expect(await cli.stop(signal)).toEqual({ code: 0, signal: null });
+    expect(fs.existsSync(serving.demoHost)).toBe(false);
+  });
+
+  it('a start-up error (port in use) removes it too', async () => {
+    const port = await freePort();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const before = fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('pinwatch-demo-'));
+      const result = await runCli(['demo', '--web.listen-address', `127.0.0.1:${port}`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe(`pinwatch: 127.0.0.1:${port} is already in use`);
+      expect(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('pinwatch-demo-'))).toEqual(before);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
+
