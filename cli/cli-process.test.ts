@@ -20,6 +20,8 @@ const running: RunningCli[] = [];
 
 const rootFlags = (paths: HostPaths) => ['--path.procfs', paths.procfs, '--path.sysfs', paths.sysfs, '--path.devfs', paths.devfs];
 const quiet = ['--no-collector.ebpf', '--no-collector.kernel_log'];
+// Each test starts Node and pinwatch (0.5 s idle, 5-15 s measured on this loaded 2-core machine).
+const slow = { timeout: 60_000 };
 
 beforeAll(() => {
   requireBuiltCli();
@@ -49,7 +51,7 @@ function scratch(name: string): string {
   return made;
 }
 
-describe('pinwatch check: Nagios plugin codes and line', () => {
+describe('pinwatch check: Nagios plugin codes and line', slow, () => {
   it('an empty directory as --path.procfs is UNKNOWN (3), naming the file that is missing', async () => {
     const empty = scratch('empty');
     const result = await runCli(['check', '--path.procfs', empty]);
@@ -101,7 +103,7 @@ describe('pinwatch check: Nagios plugin codes and line', () => {
   });
 });
 
-describe('pinwatch snapshot', () => {
+describe('pinwatch snapshot', slow, () => {
   it('refuses a directory that is not a procfs: exit 1, the reason on stderr, nothing on stdout', async () => {
     const empty = scratch('empty-snapshot');
     const result = await runCli(['snapshot', '--path.procfs', empty]);
@@ -109,7 +111,7 @@ describe('pinwatch snapshot', () => {
   });
 });
 
-describe('pinwatch serve: start-up errors are one sentence, no stack', () => {
+describe('pinwatch serve: start-up errors are one sentence, no stack', slow, () => {
   it('a port in use: exit 1, "<address> is already in use"', async () => {
     const port = await freePort();
     const blocker = net.createServer();
@@ -147,7 +149,7 @@ describe('pinwatch serve: start-up errors are one sentence, no stack', () => {
   });
 });
 
-describe('pinwatch serve: SIGHUP reloads the config file', () => {
+describe('pinwatch serve: SIGHUP reloads the config file', slow, () => {
   it('applies live keys, names those that need a restart, keeps the old config when the new one is bad', async () => {
     const work = scratch('sighup');
     const configFile = path.join(work, 'pinwatch.yaml');
@@ -205,7 +207,7 @@ describe('pinwatch serve: SIGHUP reloads the config file', () => {
   });
 });
 
-describe('pinwatch demo leaves nothing behind', () => {
+describe('pinwatch demo leaves nothing behind', slow, () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s removes the demo host tree and database', async (signal) => {
     const port = await freePort();
     const cli = new RunningCli(['demo', '--web.listen-address', `127.0.0.1:${port}`]);
