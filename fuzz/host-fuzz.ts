@@ -102,14 +102,21 @@ function metricSum(body: string, name: string): Record<string, number> {
   return sums;
 }
 
-const paddingLines = new Map<number, Buffer>();
-function paddingLine(bytes: number): Buffer {
-  let line = paddingLines.get(bytes);
-  if (!line) {
-    line = Buffer.from(`Padding:\t${'x'.repeat(bytes)}\n`);
-    paddingLines.set(bytes, line);
+/** 64 KiB of padding, appended as often as needed: the fuzzer itself never holds a huge buffer (it would blur the RSS figure). */
+const PADDING_CHUNK = Buffer.alloc(64 * 1024, 'x');
+
+function writeHugeStatus(file: string, status: Buffer, bytes: number): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, status);
+    fs.writeSync(fd, 'Padding:\t');
+    for (let written = 0; written < bytes; written += PADDING_CHUNK.length) {
+      fs.writeSync(fd, PADDING_CHUNK, 0, Math.min(PADDING_CHUNK.length, bytes - written));
+    }
+    fs.writeSync(fd, '\n');
+  } finally {
+    fs.closeSync(fd);
   }
-  return line;
 }
 
 /** Apply one mutation to one VM's files (pid dir), returning what it did. */
@@ -144,7 +151,7 @@ function mutate(kind: MutationKind, dir: string, original: OriginalFiles, random
       fs.writeFileSync(file('cmdline'), '');
       return;
     case 'huge-status':
-      fs.writeFileSync(file('status'), Buffer.concat([original.status, paddingLine(hugeStatusBytes)]));
+      writeHugeStatus(file('status'), original.status, hugeStatusBytes);
       return;
     case 'truncated-file': {
       const name = random.pick(FILES);
