@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createPinwatchMetrics } from './metrics/create-pinwatch-metrics.js';
 import { fullCycle } from './test-support/cycle-builder.js';
+import { mirroredRegistry } from './test-support/registry-mirror.js';
 
 interface ReferenceRow {
   name: string;
@@ -47,8 +48,9 @@ async function registryRows(): Promise<ReferenceRow[]> {
   metrics.observeCycle(fullCycle());
   metrics.observeStoreWrite('samples', 2);
   metrics.observeStoreError('record_cycle');
-  const json = await metrics.registry.getMetricsAsJSON();
-  return metrics.registry.getMetricsAsArray().map((metric) => {
+  const registry = mirroredRegistry(metrics.families);
+  const json = await registry.getMetricsAsJSON();
+  return registry.getMetricsAsArray().map((metric) => {
     const collected = json.find((family) => family.name === metric.name);
     // Every family must have samples after a full cycle, or the test would not see it rendered.
     expect(collected?.values.length, `${metric.name} has samples`).toBeGreaterThan(0);

@@ -4,10 +4,10 @@
  * writes; a scrape only renders what was observed (no I/O, no collection).
  *
  * The families are data (metric-family.ts): the exposition writer renders
- * them for /metrics, and they are mirrored into a prom-client Registry of our
- * own (never the global one) for introspection.
+ * them for /metrics. The tests mirror them into a prom-client Registry
+ * (server/test-support/registry-mirror.ts) to cross-check names and output;
+ * production never loads prom-client.
  */
-import { Registry } from 'prom-client';
 import { COLLECTOR_NAMES } from '../../model/store.js';
 import type { CycleResult } from '../../model/cycle.js';
 import type { CollectorError } from '../../model/host-sample.js';
@@ -21,7 +21,6 @@ import type { MetricFamily } from './metric-family.js';
 import type { BuildInfo, MetricsReadModel, PinwatchTallies } from './metrics-read-model.js';
 import { METRICS_CONTENT_TYPES, type MetricsFormat } from './metrics-format.js';
 import { processFamilies } from './process-metrics.js';
-import { mirrorFamiliesInto } from './registry-mirror.js';
 import { selfFamilies } from './self-metrics.js';
 import { sysfsFamilies } from './sysfs-metrics.js';
 import { vmDmaFamilies } from './vm-dma-metrics.js';
@@ -53,8 +52,6 @@ export interface RenderedMetrics {
 
 export interface PinwatchMetrics {
   readonly buildInfo: BuildInfo;
-  /** Every family as a prom-client metric, in a registry of its own. */
-  readonly registry: Registry;
   /** The families in output order, as /metrics renders them. */
   readonly families: readonly MetricFamily[];
   /** Keep the cycle for the gauges and add its errors, cycle and kernel log records to the counters. */
@@ -116,12 +113,9 @@ export function createPinwatchMetrics(options: PinwatchMetricsOptions): Pinwatch
   };
 
   const families = allFamilies(model);
-  const registry = new Registry();
-  mirrorFamiliesInto(registry, families);
 
   return {
     buildInfo: options.buildInfo,
-    registry,
     families,
     observeCycle(result) {
       latestCycle = result;
