@@ -15,6 +15,7 @@ import type { Logger } from '../model/logger.js';
 import type { StoreReader } from '../model/store.js';
 import { buildApp } from '../server/app.js';
 import { createPinwatchMetrics, type PinwatchMetrics } from '../server/metrics/create-pinwatch-metrics.js';
+import { WebConfigSource } from '../server/web-config/web-config-source.js';
 import { EbpfStateRepository } from '../store/ebpf-state-repository.js';
 import { bundledMigrationsDir, openDatabase } from '../store/open-database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -62,6 +63,10 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
   const clock = options.clock ?? createSystemClock();
   const { logger } = options;
   const paths: HostPaths = { procfs: config.path.procfs, sysfs: config.path.sysfs, devfs: config.path.devfs };
+  // First: a web config that cannot be used stops start-up before anything is opened (WebConfigError).
+  const webConfig = config.web.configFile
+    ? new WebConfigSource(config.web.configFile, { logger, onReload: (result) => metrics.observeWebConfigReload(result) })
+    : null;
 
   // One connection shared by the store and the eBPF ledger (same file, same migrations).
   const database = options.withStore ? openDatabase({ path: config.db.path, migrationsDir: bundledMigrationsDir() }) : null;
@@ -122,6 +127,7 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     isReady: () => daemon.isReady(),
     ...(options.httpLogger ? { loggerInstance: options.httpLogger } : {}),
     nowMs: () => clock.nowMs(),
+    ...(webConfig ? { webConfig } : {}),
   });
 
   return {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { addConfigFlags } from '../config-flags.js';
 import { composePinwatch } from '../compose-pinwatch.js';
 import type { PinwatchConfig } from '../../config/config-schema.js';
+import { WebConfigError } from '../../server/web-config/load-web-config.js';
 import { createLogger } from './create-logger.js';
 import { loadCommandConfig } from './load-command-config.js';
 
@@ -28,7 +29,15 @@ export function parseListenAddress(address: string): { host: string; port: numbe
  */
 export async function runServe(config: PinwatchConfig, extraLog: Record<string, unknown> = {}): Promise<void> {
   const logger = createLogger(config);
-  const runtime = composePinwatch(config, { logger, httpLogger: logger, withStore: true });
+  let runtime: ReturnType<typeof composePinwatch>;
+  try {
+    runtime = composePinwatch(config, { logger, httpLogger: logger, withStore: true });
+  } catch (error) {
+    // Like a bad --config: exit 2 naming the file and the key.
+    if (!(error instanceof WebConfigError)) throw error;
+    process.stderr.write(`pinwatch: ${error.message}\n`);
+    process.exit(2);
+  }
   runtime.startSources();
   runtime.daemon.start();
   const { host, port } = parseListenAddress(config.web.listenAddress);

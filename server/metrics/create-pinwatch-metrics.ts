@@ -21,6 +21,8 @@ import type { MetricFamily } from './metric-family.js';
 import type { BuildInfo, MetricsReadModel, PinwatchTallies } from './metrics-read-model.js';
 import { METRICS_CONTENT_TYPES, type MetricsFormat } from './metrics-format.js';
 import { processFamilies } from './process-metrics.js';
+import { runtimeFamilies } from './runtime-metrics.js';
+import { createRuntimeStatsGetter, type RuntimeStatsGetter } from './runtime-stats.js';
 import { selfFamilies } from './self-metrics.js';
 import { sysfsFamilies } from './sysfs-metrics.js';
 import { vmDmaFamilies } from './vm-dma-metrics.js';
@@ -43,6 +45,8 @@ export interface PinwatchMetricsOptions {
   ebpfRunnerStats?: EbpfRunnerStatsGetter;
   /** Wall clock in ms since the epoch (pinwatch_last_collection_timestamp_seconds); Date.now by default. */
   nowMs?: () => number;
+  /** pinwatch's own process_* and nodejs_* figures; this process's by default. */
+  runtimeStats?: RuntimeStatsGetter;
 }
 
 export interface RenderedMetrics {
@@ -60,14 +64,20 @@ export interface PinwatchMetrics {
   observeStoreError(operation: string): void;
   /** A request refused with 400; `route` is the route's URL pattern (bounded cardinality). */
   observeBadRequest(route: string): void;
+  /** A route the app serves: its 5xx counter starts at 0. */
+  registerHttpRoute(route: string): void;
+  /** An answered request; `route` is the route's URL pattern, or 'unmatched'. */
+  observeHttpRequest(route: string, statusCode: number): void;
+  observeWebConfigReload(result: 'success' | 'failure'): void;
   /** The exposition of the latest observed state; synchronous: memory only. */
   render(format: MetricsFormat): RenderedMetrics;
 }
 
-/** Output order: pinwatch itself, host, per-process, per-VM, sysfs, eBPF, kernel log. */
-function allFamilies(model: MetricsReadModel): MetricFamily[] {
+/** Output order: pinwatch itself, its process and runtime, host, per-process, per-VM, sysfs, eBPF, kernel log. */
+function allFamilies(model: MetricsReadModel, runtimeStats: RuntimeStatsGetter): MetricFamily[] {
   return [
     ...selfFamilies(model),
+    ...runtimeFamilies(runtimeStats),
     ...hostFamilies(model),
     ...processFamilies(model),
     ...vmFamilies(model),
@@ -85,6 +95,9 @@ function createTallies(): PinwatchTallies {
     storeWrites: new LabelledTally(['table']),
     storeErrors: new LabelledTally(['operation']),
     badRequests: new LabelledTally(['route']),
+    httpRequests: new LabelledTally(['route', 'code']),
+    httpServerErrors: new LabelledTally(['route']),
+    webConfigReloads: new LabelledTally(['result']),
     kernelLogEvents: new LabelledTally(['kind']),
     kernelMemlockExceeded: new LabelledTally(['vm']),
   };
@@ -95,6 +108,7 @@ function createTallies(): PinwatchTallies {
   }
   for (const kind of KERNEL_LOG_EVENT_KINDS) tallies.kernelLogEvents.preset({ kind });
   for (const route of API_ROUTES_WITH_PARAMETERS) tallies.badRequests.preset({ route });
+  for (const result of ['success', 'failure']) tallies.webConfigReloads.preset({ result });
   return tallies;
 }
 
@@ -112,7 +126,7 @@ export function createPinwatchMetrics(options: PinwatchMetricsOptions): Pinwatch
     ebpfRunnerStats: () => options.ebpfRunnerStats?.() ?? null,
   };
 
-  const families = allFamilies(model);
+  const families = allFamilies(model, options.runtimeStats ?? createRuntimeStatsGetter());
 
   return {
     buildInfo: options.buildInfo,
@@ -143,6 +157,16 @@ export function createPinwatchMetrics(options: PinwatchMetricsOptions): Pinwatch
     },
     observeBadRequest(route) {
       tallies.badRequests.add({ route }, 1);
+    },
+    registerHttpRoute(route) {
+      tallies.httpServerErrors.preset({ route });
+    },
+    observeHttpRequest(route, statusCode) {
+      tallies.httpRequests.add({ route, code: String(statusCode) }, 1);
+      if (statusCode >= 500) tallies.httpServerErrors.add({ route }, 1);
+    },
+    observeWebConfigReload(result) {
+      tallies.webConfigReloads.add({ result }, 1);
     },
     render(format) {
       return { contentType: METRICS_CONTENT_TYPES[format], body: writeExposition(families, format) };
