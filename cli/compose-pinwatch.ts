@@ -15,6 +15,7 @@ import type { Logger } from '../model/logger.js';
 import type { StoreReader } from '../model/store.js';
 import { buildApp } from '../server/app.js';
 import { createPinwatchMetrics, type PinwatchMetrics } from '../server/metrics/create-pinwatch-metrics.js';
+import type { RuntimeStatsGetter } from '../server/metrics/runtime-stats.js';
 import { WebConfigSource } from '../server/web-config/web-config-source.js';
 import { EbpfStateRepository } from '../store/ebpf-state-repository.js';
 import { bundledMigrationsDir, openDatabase } from '../store/open-database.js';
@@ -28,6 +29,8 @@ export interface ComposeOptions {
   /** Open the SQLite store (serve) or keep everything in memory (snapshot, check). */
   withStore: boolean;
   clock?: Clock;
+  /** pinwatch's own process and nodejs figures; this process's by default (the golden test fixes them). */
+  runtimeStats?: RuntimeStatsGetter;
 }
 
 /** Everything `pinwatch serve` runs, wired once: the composition root. */
@@ -98,6 +101,7 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     buildInfo: { version: PINWATCH_VERSION, nodeVersion: process.version },
     ...(ebpfCollector ? { ebpfRunnerStats: () => ebpfCollector.runnerStats() } : {}),
     nowMs: () => clock.nowMs(),
+    ...(options.runtimeStats ? { runtimeStats: options.runtimeStats } : {}),
   });
   const attribution = ebpfCollector
     ? new EbpfVmAttribution({

@@ -40,5 +40,8 @@ describe('golden /metrics of the demo host', () => {
     expect(text).toContain('pinwatch_collector_errors_total{collector="vfio_users",reason="vanished"} 1');
     expect(text).toContain('pinwatch_collector_errors_total{collector="vfio_users",reason="malformed"} 1');
     expect(text).toContain('pinwatch_vfio_users 11');
+    // pinwatch's own process figures are fixed on purpose (GOLDEN_RUNTIME_STATS): they change at every run.
+    expect(text).toContain('process_resident_memory_bytes 83755008\n');
+    expect(text).toContain('# TYPE process_cpu_seconds_total counter\n');
   });
 });
