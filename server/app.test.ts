@@ -79,6 +79,14 @@ describe('GET / and health', () => {
       expect(response.body).toContain(`href="${path}"`);
     }
     expect(response.body).toContain('pinwatch 0.1.0');
+    // The status: host totals, the VM and its finding, the collectors.
+    expect(response.body).toContain('<tr><th scope="row">VMs (VFIO users)</th><td>2</td></tr>');
+    expect(response.body).toContain('<tr><th scope="row">host RAM</th><td>64 GiB</td></tr>');
+    expect(response.body).toContain('<td class="vm-name">db-01</td>');
+    expect(response.body).toContain('<tr class="vm row-critical"><td class="vm-name">web-01</td>');
+    expect(response.body).toContain('<li class="finding sev-critical"><strong>critical</strong> charge-failed: 512 pages failed to charge with ENOMEM');
+    expect(response.body).toContain('<p id="ebpf-state">eBPF: <strong>off</strong> (collector disabled)</p>');
+    expect(response.body).not.toContain('<script');
   });
 
   it('is alive before the first cycle but ready only after it', async () => {

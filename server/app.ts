@@ -1,5 +1,5 @@
 /**
- * The HTTP app: /metrics, the JSON API, health and a landing page. Built
+ * The HTTP app: /metrics, the JSON API, health and a status page. Built
  * without listening (the daemon's entry point listens; tests use inject()).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -10,8 +10,8 @@ import { installErrorHandling } from './http-errors.js';
 import type { PinwatchMetrics } from './metrics/create-pinwatch-metrics.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
-import { landingPageRoutes } from './routes/landing-page.js';
 import { metricsRoute } from './routes/metrics-route.js';
+import { statusPageRoutes } from './routes/status-page.js';
 import { vmRoutes } from './routes/vm-routes.js';
 import { httpsServerOptions, installWebConfig } from './web-config/install-web-config.js';
 import type { WebConfigSource } from './web-config/web-config-source.js';
@@ -54,7 +54,11 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   });
   // Plugins load on ready()/listen()/inject(), in this order.
 
-  app.register(landingPageRoutes, { version: deps.metrics.buildInfo.version });
+  app.register(statusPageRoutes, {
+    version: deps.metrics.buildInfo.version,
+    getLatestCycle: deps.getLatestCycle,
+    ebpfRunnerStats: () => deps.metrics.ebpfRunnerStats(),
+  });
   app.register(healthRoutes, { isReady: deps.isReady });
   app.register(metricsRoute, { metrics: deps.metrics });
   app.register(vmRoutes, { getLatestCycle: deps.getLatestCycle, store: deps.store, metrics: deps.metrics, nowMs });

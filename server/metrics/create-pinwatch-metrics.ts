@@ -11,7 +11,7 @@
 import { COLLECTOR_NAMES } from '../../model/store.js';
 import type { CycleResult } from '../../model/cycle.js';
 import type { CollectorError } from '../../model/host-sample.js';
-import type { EbpfRunnerStatsGetter } from './ebpf-runner-stats.js';
+import type { EbpfRunnerStats, EbpfRunnerStatsGetter } from './ebpf-runner-stats.js';
 import { ebpfRunnerFamilies } from './ebpf-runner-metrics.js';
 import { writeExposition } from './exposition-writer.js';
 import { hostFamilies } from './host-metrics.js';
@@ -69,6 +69,8 @@ export interface PinwatchMetrics {
   /** An answered request; `route` is the route's URL pattern, or 'unmatched'. */
   observeHttpRequest(route: string, statusCode: number): void;
   observeWebConfigReload(result: 'success' | 'failure'): void;
+  /** The bpftrace runner's figures now (the status page shows them); null when eBPF is not wired. */
+  ebpfRunnerStats(): EbpfRunnerStats | null;
   /** The exposition of the latest observed state; synchronous: memory only. */
   render(format: MetricsFormat): RenderedMetrics;
 }
@@ -168,6 +170,7 @@ export function createPinwatchMetrics(options: PinwatchMetricsOptions): Pinwatch
     observeWebConfigReload(result) {
       tallies.webConfigReloads.add({ result }, 1);
     },
+    ebpfRunnerStats: () => model.ebpfRunnerStats(),
     render(format) {
       return { contentType: METRICS_CONTENT_TYPES[format], body: writeExposition(families, format) };
     },
