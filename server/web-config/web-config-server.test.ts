@@ -21,7 +21,8 @@ import { WebConfigSource } from './web-config-source.js';
 let dir = '';
 let certs: TestCertificates;
 let secretHash = '';
-let app: FastifyInstance | null = null;
+/** Every server a test started, closed after it. */
+const apps: FastifyInstance[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'pinwatch-web-server-'));
@@ -30,8 +31,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
-  await app?.close();
-  app = null;
+  await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
 /** Replaces the file in one step, as config management does (rename over it). */
@@ -46,7 +46,8 @@ async function serve(webConfigText: string): Promise<{ port: number; metrics: Pi
   const metrics = createPinwatchMetrics({ buildInfo: { version: '0.1.0', nodeVersion: 'v20.19.0' } });
   metrics.observeCycle(fullCycle());
   const webConfig = new WebConfigSource(configPath, { logger: silentLogger, onReload: (result) => metrics.observeWebConfigReload(result) });
-  app = buildApp({ metrics, getLatestCycle: () => null, store: fakeStoreReader(), isReady: () => true, webConfig });
+  const app = buildApp({ metrics, getLatestCycle: () => null, store: fakeStoreReader(), isReady: () => true, webConfig });
+  apps.push(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
@@ -155,10 +156,31 @@ describe('client certificates', () => {
     expect(stranger.exitCode).not.toBe(0);
   }, 30_000);
 
+  it('VerifyClientCertIfGiven: no certificate passes, a stranger\'s is refused', async () => {
+    const { port } = await serve(requireClientCert().replace('RequireAndVerifyClientCert', 'VerifyClientCertIfGiven'));
+    const url = `https://127.0.0.1:${port}/healthz`;
+    expect((await curl(url, ['--cacert', certs.caCert])).status).toBe('200');
+    expect((await curl(url, ['--cacert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey])).status).toBe('200');
+    const stranger = await curl(url, ['--cacert', certs.caCert, '--cert', certs.otherClientCert, '--key', certs.otherClientKey]);
+    expect(stranger.status).not.toBe('200');
+  }, 30_000);
+
+  it('RequireAnyClientCert: any certificate passes, none is refused', async () => {
+    const { port } = await serve(
+      [`tls_server_config:`, `  cert_file: ${certs.serverCert}`, `  key_file: ${certs.serverKey}`, '  client_auth_type: RequireAnyClientCert', ''].join('\n'),
+    );
+    const url = `https://127.0.0.1:${port}/healthz`;
+    expect((await curl(url, ['--cacert', certs.caCert, '--cert', certs.otherClientCert, '--key', certs.otherClientKey])).status).toBe('200');
+    expect((await curl(url, ['--cacert', certs.caCert])).status).not.toBe('200');
+  }, 30_000);
+
   it('client_allowed_sans: only a certificate naming an allowed SAN gets in', async () => {
     const { port } = await serve(`${requireClientCert()}  client_allowed_sans: [grafana.example]\n`);
     const result = await curl(`https://127.0.0.1:${port}/healthz`, ['--cacert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey]);
     expect(result.status).not.toBe('200');
+    const allowed = await serve(`${requireClientCert()}  client_allowed_sans: [prometheus.example]\n`);
+    const ok = await curl(`https://127.0.0.1:${allowed.port}/healthz`, ['--cacert', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey]);
+    expect(ok.status).toBe('200');
   }, 30_000);
 });
 
