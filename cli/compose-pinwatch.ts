@@ -67,7 +67,8 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
   const { logger } = options;
   const paths: HostPaths = { procfs: config.path.procfs, sysfs: config.path.sysfs, devfs: config.path.devfs };
   // First: a web config that cannot be used stops start-up before anything is opened (WebConfigError).
-  const webConfig = config.web.configFile
+  // Only `serve` (the one with an HTTP logger) listens; the one-shot commands ignore the file.
+  const webConfig = options.httpLogger && config.web.configFile
     ? new WebConfigSource(config.web.configFile, { logger, onReload: (result) => metrics.observeWebConfigReload(result) })
     : null;
 
