@@ -50,16 +50,16 @@ function readNamedFile(configPath: string, key: string, file: string): string {
 function tlsSettings(configPath: string, tls: TlsServerConfig): { settings: TlsSettings; files: string[] } {
   const dir = path.dirname(configPath);
   const files: string[] = [];
-  const pem = (inlineKey: string, inline: string | undefined, fileKey: string, file: string | undefined): string | undefined => {
+  const pem = (inline: string | undefined, fileKey: string, file: string | undefined): string | undefined => {
     if (inline !== undefined) return inline;
     if (file === undefined) return undefined;
     const resolved = path.resolve(dir, file);
     files.push(resolved);
     return readNamedFile(configPath, fileKey, resolved);
   };
-  const cert = pem('cert', tls.cert, 'cert_file', tls.cert_file);
-  const key = pem('key', tls.key, 'key_file', tls.key_file);
-  const ca = pem('client_ca', tls.client_ca, 'client_ca_file', tls.client_ca_file);
+  const cert = pem(tls.cert, 'cert_file', tls.cert_file);
+  const key = pem(tls.key, 'key_file', tls.key_file);
+  const ca = pem(tls.client_ca, 'client_ca_file', tls.client_ca_file);
   const ciphers = (tls.cipher_suites ?? []).map((name) => CIPHER_SUITES[name]).filter((name): name is string => typeof name === 'string');
   const secureContext: SecureContextOptions = {
     ...(cert !== undefined ? { cert } : {}),
