@@ -15,6 +15,8 @@ import type { Logger } from '../model/logger.js';
 import type { StoreReader } from '../model/store.js';
 import { buildApp } from '../server/app.js';
 import { createPinwatchMetrics, type PinwatchMetrics } from '../server/metrics/create-pinwatch-metrics.js';
+import type { RuntimeStatsGetter } from '../server/metrics/runtime-stats.js';
+import { WebConfigSource } from '../server/web-config/web-config-source.js';
 import { EbpfStateRepository } from '../store/ebpf-state-repository.js';
 import { bundledMigrationsDir, openDatabase } from '../store/open-database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -29,6 +31,8 @@ export interface ComposeOptions {
   /** Open the SQLite store (serve) or keep everything in memory (snapshot, check). */
   withStore: boolean;
   clock?: Clock;
+  /** pinwatch's own process and nodejs figures; this process's by default (the golden test fixes them). */
+  runtimeStats?: RuntimeStatsGetter;
 }
 
 /** Everything `pinwatch serve` runs, wired once: the composition root. */
@@ -66,6 +70,11 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
   const clock = options.clock ?? createSystemClock();
   const { logger } = options;
   const paths: HostPaths = { procfs: config.path.procfs, sysfs: config.path.sysfs, devfs: config.path.devfs };
+  // First: a web config that cannot be used stops start-up before anything is opened (WebConfigError).
+  // Only `serve` (the one with an HTTP logger) listens; the one-shot commands ignore the file.
+  const webConfig = options.httpLogger && config.web.configFile
+    ? new WebConfigSource(config.web.configFile, { logger, onReload: (result) => metrics.observeWebConfigReload(result) })
+    : null;
 
   // One connection shared by the store and the eBPF ledger (same file, same migrations).
   const database = options.withStore
@@ -99,6 +108,7 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     buildInfo: { version: PINWATCH_VERSION, nodeVersion: process.version },
     ...(ebpfCollector ? { ebpfRunnerStats: () => ebpfCollector.runnerStats() } : {}),
     nowMs: () => clock.nowMs(),
+    ...(options.runtimeStats ? { runtimeStats: options.runtimeStats } : {}),
   });
   // One attribution step for every command: the daemon keeps its ledger across restarts
   // (it is written with each cycle); snapshot and check judge the kernel log as it stands.
@@ -141,6 +151,7 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     isReady: () => daemon.isReady(),
     ...(options.httpLogger ? { loggerInstance: options.httpLogger } : {}),
     nowMs: () => clock.nowMs(),
+    ...(webConfig ? { webConfig } : {}),
   });
 
   return {

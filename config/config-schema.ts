@@ -55,7 +55,14 @@ const collectorFlags = z
  */
 export const configSchema = z
   .object({
-    web: z.object({ listenAddress: listenAddress.default('0.0.0.0:9477') }).strict().prefault({}),
+    web: z
+      .object({
+        listenAddress: listenAddress.default('0.0.0.0:9477'),
+        /** exporter-toolkit web configuration file: TLS, basic auth, headers (server/web-config/). */
+        configFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     db: z
       .object({
         path: z.string().min(1).default('var/pinwatch.db'),

@@ -22,6 +22,7 @@ function setting(path: readonly string[], flag: string, kind: SettingKind, descr
 
 export const SETTINGS: readonly Setting[] = [
   setting(['web', 'listenAddress'], 'web.listen-address', 'string', 'address to serve /metrics and the API on (default 0.0.0.0:9477)'),
+  setting(['web', 'configFile'], 'web.config.file', 'string', 'exporter-toolkit web configuration file: TLS, basic auth, headers (as node_exporter reads it)'),
   setting(['db', 'path'], 'db.path', 'string', 'SQLite database file (default var/pinwatch.db)'),
   setting(['db', 'retention'], 'db.retention', 'string', 'how long history is kept (default 30d)'),
   setting(['db', 'keepAlive'], 'db.keep-alive', 'string', 'store a sample at least this often even when nothing changed (default 30m)'),

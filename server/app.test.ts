@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { CycleResult } from '../model/cycle.js';
 import type { StoreReader } from '../model/store.js';
@@ -78,6 +79,14 @@ describe('GET / and health', () => {
       expect(response.body).toContain(`href="${path}"`);
     }
     expect(response.body).toContain('pinwatch 0.1.0');
+    // The status: host totals, the VM and its finding, the collectors.
+    expect(response.body).toContain('<tr><th scope="row">VMs (VFIO users)</th><td>2</td></tr>');
+    expect(response.body).toContain('<tr><th scope="row">host RAM</th><td>64 GiB</td></tr>');
+    expect(response.body).toContain('<td class="vm-name">db-01</td>');
+    expect(response.body).toContain('<tr class="vm row-critical"><td class="vm-name">web-01</td>');
+    expect(response.body).toContain('<li class="finding sev-critical"><strong>critical</strong> charge-failed: 512 pages failed to charge with ENOMEM');
+    expect(response.body).toContain('<p id="ebpf-state">eBPF: <strong>off</strong> (collector disabled)</p>');
+    expect(response.body).not.toContain('<script');
   });
 
   it('is alive before the first cycle but ready only after it', async () => {
@@ -111,9 +120,24 @@ describe('GET /metrics', () => {
       headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1' },
     });
     expect(response.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
-    expect(response.headers.vary).toBe('Accept');
+    expect(response.headers.vary).toBe('Accept, Accept-Encoding');
     expect(response.body).toContain('# TYPE pinwatch_collection_cycles counter\npinwatch_collection_cycles_total 1\n');
     expect(response.body.endsWith('# EOF\n')).toBe(true);
+  });
+
+  it('gzips the exposition when the scraper accepts gzip, as Prometheus does', async () => {
+    const { app } = setup();
+    const plain = await app.inject({ url: '/metrics' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    // Prometheus's scrape request: Accept-Encoding: gzip.
+    const zipped = await app.inject({ url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    const text = gunzipSync(zipped.rawPayload).toString('utf8');
+    expect(text).toContain('pinwatch_process_locked_memory_bytes{vm="web-01"} 83755008\n');
+    expect(zipped.rawPayload.length).toBeLessThan(text.length / 4);
+    // gzip;q=0 is a refusal.
+    const refused = await app.inject({ url: '/metrics', headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
   });
 });
 
@@ -320,6 +344,26 @@ describe('errors', () => {
     expect(after).toContain('pinwatch_http_bad_requests_total{route="/api/v1/events"} 2');
     expect(after).toContain('pinwatch_http_bad_requests_total{route="/api/v1/vms/:id/history"} 1');
     expect(after).toContain('pinwatch_http_bad_requests_total{route="/api/v1/vms"} 0');
+  });
+
+  it('counts requests by route pattern and code, and 5xx from 0 for every route', async () => {
+    const broken = fakeStoreReader();
+    broken.getVm = () => {
+      throw new Error('SQLITE_BUSY');
+    };
+    const { app, metrics } = setup({ store: broken });
+    await app.ready();
+    expect(metrics.render('prometheus').body).toContain('pinwatch_http_server_errors_total{route="/api/v1/vms/:id/history"} 0');
+    await app.inject({ url: '/metrics' });
+    await app.inject({ url: '/api/v1/vms/7/history' });
+    await app.inject({ url: '/api/v1/vms/8/history' });
+    await app.inject({ url: '/no/such/page' });
+    const text = metrics.render('prometheus').body;
+    expect(text).toContain('pinwatch_http_requests_total{route="/metrics",code="200"} 1');
+    expect(text).toContain('pinwatch_http_requests_total{route="/api/v1/vms/:id/history",code="500"} 2');
+    expect(text).toContain('pinwatch_http_requests_total{route="unmatched",code="404"} 1');
+    expect(text).toContain('pinwatch_http_server_errors_total{route="/api/v1/vms/:id/history"} 2');
+    expect(text).toContain('pinwatch_http_server_errors_total{route="/metrics"} 0');
   });
 
   it('answers 404 for an unknown route', async () => {

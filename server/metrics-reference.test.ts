@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createPinwatchMetrics } from './metrics/create-pinwatch-metrics.js';
 import { fullCycle } from './test-support/cycle-builder.js';
+import { mirroredRegistry } from './test-support/registry-mirror.js';
 
 interface ReferenceRow {
   name: string;
@@ -20,7 +21,7 @@ function parseMetricsTable(markdown: string): ReferenceRow[] {
   if (section === undefined) throw new Error('docs/metrics.md has no "## Metrics" section');
   return section
     .split('\n')
-    .filter((line) => line.startsWith('| pinwatch_'))
+    .filter((line) => /^\| (pinwatch|process|nodejs)_/.test(line))
     .map((line) => {
       const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
       const [name = '', type = '', labels = '', help = ''] = cells;
@@ -43,12 +44,28 @@ async function registryRows(): Promise<ReferenceRow[]> {
       lostEvents: 0,
       parseErrors: 0,
     }),
+    runtimeStats: () => ({
+      cpuUserSeconds: 1,
+      cpuSystemSeconds: 1,
+      startTimeSeconds: 1,
+      residentMemoryBytes: 1,
+      virtualMemoryBytes: 1,
+      openFds: 1,
+      maxFds: 1,
+      heapTotalBytes: 1,
+      heapUsedBytes: 1,
+      externalMemoryBytes: 1,
+      eventLoopLag: { meanSeconds: 1, maxSeconds: 1, p99Seconds: 1 },
+    }),
   });
   metrics.observeCycle(fullCycle());
   metrics.observeStoreWrite('samples', 2);
   metrics.observeStoreError('record_cycle');
-  const json = await metrics.registry.getMetricsAsJSON();
-  return metrics.registry.getMetricsAsArray().map((metric) => {
+  metrics.registerHttpRoute('/metrics');
+  metrics.observeHttpRequest('/metrics', 200);
+  const registry = mirroredRegistry(metrics.families);
+  const json = await registry.getMetricsAsJSON();
+  return registry.getMetricsAsArray().map((metric) => {
     const collected = json.find((family) => family.name === metric.name);
     // Every family must have samples after a full cycle, or the test would not see it rendered.
     expect(collected?.values.length, `${metric.name} has samples`).toBeGreaterThan(0);
@@ -67,6 +84,11 @@ describe('docs/metrics.md', () => {
     const rows = await registryRows();
     const byName = (a: ReferenceRow, b: ReferenceRow) => a.name.localeCompare(b.name);
     expect([...rows].sort(byName)).toEqual([...reference].sort(byName));
+  });
+
+  it('documents pinwatch\'s own process and runtime metrics', () => {
+    const names = reference.map((row) => row.name);
+    expect(names).toEqual(expect.arrayContaining(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_eventloop_lag_p99_seconds', 'pinwatch_http_requests_total']));
   });
 
   it('never uses pid as a label, and counters end in _total', () => {

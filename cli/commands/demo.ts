@@ -23,6 +23,7 @@ export function registerDemoCommand(program: Command): void {
     .description('serve a bundled fixture host with VMs in every finding case and replayed eBPF counters (no VFIO needed)')
     .option('--web.listen-address <address>', 'address to serve on', '127.0.0.1:9477')
     .option('--collection.interval <duration>', 'time between collection cycles', '5s')
+    .option('--web.config.file <file>', 'exporter-toolkit web configuration file: TLS, basic auth, headers')
     .option('--snapshot', 'print `pinwatch snapshot` of the demo host and exit instead of serving')
     .action(async (options: Record<string, string | boolean | undefined>) => {
       const root = makeFixtureTempDir('pinwatch-demo-');
@@ -49,6 +50,7 @@ export function registerDemoCommand(program: Command): void {
         'db.path': path.join(root, 'pinwatch-demo.db'),
         // retired-12 exits a few seconds in; report its leak soon, not after the default minute.
         'ebpf.leak-grace': '5s',
+        ...(typeof options['web.config.file'] === 'string' ? { 'web.config.file': options['web.config.file'] } : {}),
       });
       await runServe(config, { sources: null, extraLog: { demoHost: root } });
       // A live "RLIMIT_MEMLOCK exceeded" after start-up, as a failing MAP_DMA would log it.

@@ -7,6 +7,7 @@ import { addConfigFlags } from '../config-flags.js';
 import { composePinwatch, ebpfSourceSetting, type PinwatchRuntime } from '../compose-pinwatch.js';
 import { reloadConfig } from '../reload-config.js';
 import { exitWithStartupError, listenErrorSentence, StartupError } from '../startup-errors.js';
+import { WebConfigError } from '../../server/web-config/load-web-config.js';
 import { createLogger } from './create-logger.js';
 import { commandConfigSources, loadCommandConfig } from './load-command-config.js';
 
@@ -63,6 +64,8 @@ export async function runServe(config: PinwatchConfig, options: ServeOptions): P
   try {
     runtime = composePinwatch(config, { logger, httpLogger: logger, withStore: true });
   } catch (error) {
+    // A bad --web.config.file is a config error like a bad --config: exit 2 naming the file and the key.
+    if (error instanceof WebConfigError) exitWithStartupError(new StartupError(error.message, 2));
     exitWithStartupError(error);
   }
   const started = runtime;

@@ -1,5 +1,6 @@
 /**
- * End to end: pinwatch serving the demo host on loopback, a real Prometheus
+ * End to end: pinwatch serving the demo host on loopback over TLS with basic
+ * auth (--web.config.file, as node_exporter users configure it), a real Prometheus
  * (Debian's package) scraping it every second with the shipped rules (every
  * `for` set to 0s), then every dashboard query, every variable, every rule
  * expression and the demo's expected alerts checked through the HTTP API.
@@ -7,14 +8,17 @@
  * Needs `npm run build` (dist/cli/main.js with the demo command) and
  * /usr/bin/prometheus (bash dashboards/scripts/install-prometheus.sh).
  * Run: npx vitest run --config vitest.e2e.config.ts dashboards/e2e
- * PINWATCH_E2E_TARGET=127.0.0.1:PORT checks an already running pinwatch instead of starting the demo.
+ * PINWATCH_E2E_TARGET=127.0.0.1:PORT checks an already running pinwatch (plain HTTP) instead of starting the demo.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
+import { makeTestCertificates, type TestCertificates } from '../../server/test-support/test-certificates.js';
 import { renderRuleFile } from '../src/generated-outputs.js';
 import { defaultMonitoringConfig, type MonitoringConfig } from '../src/monitoring-config.js';
 import { shippedExpressions, type ShippedExpression } from '../src/monitoring-sources.js';
@@ -41,13 +45,35 @@ let pinwatch: ManagedProcess | null = null;
 let prometheus: ManagedProcess | null = null;
 let api: PrometheusApi;
 
+/** How Prometheus reaches pinwatch: https with a CA and basic auth for the demo, plain HTTP for an external target. */
+interface ScrapeTarget {
+  address: string;
+  tls: { certs: TestCertificates; user: string; password: string } | null;
+}
+let scrapeTarget: ScrapeTarget;
+
+/** GET over https trusting the test CA, with basic auth (fetch cannot take a CA). */
+function httpsGet(url: string, target: NonNullable<ScrapeTarget['tls']>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: readFileSync(target.certs.caCert), auth: `${target.user}:${target.password}`, timeout: 5000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.end();
+  });
+}
+
 function processesState(): string {
   return [pinwatch?.describe(), prometheus?.describe()].filter(Boolean).join('\n\n');
 }
 
-async function startPinwatchDemo(): Promise<string> {
+async function startPinwatchDemo(): Promise<ScrapeTarget> {
   const external = process.env.PINWATCH_E2E_TARGET;
-  if (external) return external;
+  if (external) return { address: external, tls: null };
   if (!existsSync(pinwatchMain)) throw new Error(`${pinwatchMain} is missing: run npm run build first`);
   const help = spawnSync(process.execPath, [pinwatchMain, 'demo', '--help'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
   if (help.status !== 0) {
@@ -55,21 +81,35 @@ async function startPinwatchDemo(): Promise<string> {
   }
   const port = await freeLoopbackPort();
   const target = `127.0.0.1:${port}`;
-  pinwatch = ManagedProcess.start('pinwatch demo', process.execPath, [pinwatchMain, 'demo', '--web.listen-address', target], root);
+  const tls = { certs: makeTestCertificates(workDir), user: 'prometheus', password: 'e2e-scrape-secret' };
+  const webConfigPath = join(workDir, 'web-config.yml');
+  writeFileSync(
+    webConfigPath,
+    stringify({
+      tls_server_config: { cert_file: tls.certs.serverCert, key_file: tls.certs.serverKey },
+      basic_auth_users: { [tls.user]: bcrypt.hashSync(tls.password, 10) },
+    }),
+  );
+  pinwatch = ManagedProcess.start(
+    'pinwatch demo',
+    process.execPath,
+    [pinwatchMain, 'demo', '--web.listen-address', target, '--web.config.file', webConfigPath],
+    root,
+  );
   await pollUntil(
-    `pinwatch demo serving VMs on http://${target}/metrics`,
+    `pinwatch demo serving VMs on https://${target}/metrics`,
     async () => {
       if (pinwatch?.hasExited) throw new PollAborted(processesState());
-      const body = await (await fetch(`http://${target}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-      return body.includes('pinwatch_vm_info{') ? { value: true } : { reason: 'no pinwatch_vm_info yet' };
+      const { status, body } = await httpsGet(`https://${target}/metrics`, tls);
+      return status === 200 && body.includes('pinwatch_vm_info{') ? { value: true } : { reason: `${status}: no pinwatch_vm_info yet` };
     },
     120,
     500,
   );
-  return target;
+  return { address: target, tls };
 }
 
-async function startPrometheus(target: string): Promise<string> {
+async function startPrometheus(target: ScrapeTarget): Promise<string> {
   const port = await freeLoopbackPort();
   const rulesPath = join(workDir, 'rules.yml');
   writeFileSync(rulesPath, renderRuleFile(config));
@@ -79,7 +119,19 @@ async function startPrometheus(target: string): Promise<string> {
     stringify({
       global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
       rule_files: [rulesPath],
-      scrape_configs: [{ job_name: 'pinwatch', static_configs: [{ targets: [target] }] }],
+      scrape_configs: [
+        {
+          job_name: 'pinwatch',
+          static_configs: [{ targets: [target.address] }],
+          ...(target.tls
+            ? {
+                scheme: 'https',
+                tls_config: { ca_file: target.tls.certs.caCert, server_name: 'localhost' },
+                basic_auth: { username: target.tls.user, password: target.tls.password },
+              }
+            : {}),
+        },
+      ],
     }),
   );
   prometheus = ManagedProcess.start(
@@ -100,8 +152,8 @@ async function startPrometheus(target: string): Promise<string> {
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'pinwatch-monitoring-e2e-'));
-  const target = await startPinwatchDemo();
-  api = new PrometheusApi(await startPrometheus(target));
+  scrapeTarget = await startPinwatchDemo();
+  api = new PrometheusApi(await startPrometheus(scrapeTarget));
   await pollUntil(
     'Prometheus scraping pinwatch',
     async () => {
@@ -143,6 +195,18 @@ async function expressionsWithoutData(expressions: ShippedExpression[]): Promise
 
 describe('the shipped rules and dashboards against a real Prometheus scraping the demo host', () => {
   const expressions = shippedExpressions(config);
+
+  it('Prometheus scrapes pinwatch over TLS with basic auth, and the target is up', async () => {
+    if (scrapeTarget.tls === null) return expect(process.env.PINWATCH_E2E_TARGET).toBeDefined();
+    const [target] = await api.targets();
+    expect(target?.scrapeUrl).toBe(`https://${scrapeTarget.address}/metrics`);
+    expect(target?.health).toBe('up');
+    const up = await api.query('up{job="pinwatch"}');
+    expect(up.map((sample) => sample.value[1])).toEqual(['1']);
+    // And the same port refuses a wrong password.
+    const wrong = await httpsGet(`https://${scrapeTarget.address}/metrics`, { ...scrapeTarget.tls, password: 'wrong' });
+    expect(wrong.status).toBe(401);
+  });
 
   it('loads every rule and evaluates it without error', async () => {
     const rules = await pollUntil<Awaited<ReturnType<PrometheusApi['ruleHealth']>>>(

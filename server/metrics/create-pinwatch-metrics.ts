@@ -4,14 +4,14 @@
  * writes; a scrape only renders what was observed (no I/O, no collection).
  *
  * The families are data (metric-family.ts): the exposition writer renders
- * them for /metrics, and they are mirrored into a prom-client Registry of our
- * own (never the global one) for introspection.
+ * them for /metrics. The tests mirror them into a prom-client Registry
+ * (server/test-support/registry-mirror.ts) to cross-check names and output;
+ * production never loads prom-client.
  */
-import { Registry } from 'prom-client';
 import { COLLECTOR_NAMES } from '../../model/store.js';
 import type { CycleResult } from '../../model/cycle.js';
 import type { CollectorError } from '../../model/host-sample.js';
-import type { EbpfRunnerStatsGetter } from './ebpf-runner-stats.js';
+import type { EbpfRunnerStats, EbpfRunnerStatsGetter } from './ebpf-runner-stats.js';
 import { ebpfRunnerFamilies } from './ebpf-runner-metrics.js';
 import { writeExposition } from './exposition-writer.js';
 import { hostFamilies } from './host-metrics.js';
@@ -21,7 +21,8 @@ import type { MetricFamily } from './metric-family.js';
 import type { BuildInfo, MetricsReadModel, PinwatchTallies } from './metrics-read-model.js';
 import { METRICS_CONTENT_TYPES, type MetricsFormat } from './metrics-format.js';
 import { processFamilies } from './process-metrics.js';
-import { mirrorFamiliesInto } from './registry-mirror.js';
+import { runtimeFamilies } from './runtime-metrics.js';
+import { createRuntimeStatsGetter, type RuntimeStatsGetter } from './runtime-stats.js';
 import { selfFamilies } from './self-metrics.js';
 import { sysfsFamilies } from './sysfs-metrics.js';
 import { vmDmaFamilies } from './vm-dma-metrics.js';
@@ -44,6 +45,8 @@ export interface PinwatchMetricsOptions {
   ebpfRunnerStats?: EbpfRunnerStatsGetter;
   /** Wall clock in ms since the epoch (pinwatch_last_collection_timestamp_seconds); Date.now by default. */
   nowMs?: () => number;
+  /** pinwatch's own process_* and nodejs_* figures; this process's by default. */
+  runtimeStats?: RuntimeStatsGetter;
 }
 
 export interface RenderedMetrics {
@@ -53,8 +56,6 @@ export interface RenderedMetrics {
 
 export interface PinwatchMetrics {
   readonly buildInfo: BuildInfo;
-  /** Every family as a prom-client metric, in a registry of its own. */
-  readonly registry: Registry;
   /** The families in output order, as /metrics renders them. */
   readonly families: readonly MetricFamily[];
   /** Keep the cycle for the gauges and add its errors, cycle and kernel log records to the counters. */
@@ -63,14 +64,22 @@ export interface PinwatchMetrics {
   observeStoreError(operation: string): void;
   /** A request refused with 400; `route` is the route's URL pattern (bounded cardinality). */
   observeBadRequest(route: string): void;
+  /** A route the app serves: its 5xx counter starts at 0. */
+  registerHttpRoute(route: string): void;
+  /** An answered request; `route` is the route's URL pattern, or 'unmatched'. */
+  observeHttpRequest(route: string, statusCode: number): void;
+  observeWebConfigReload(result: 'success' | 'failure'): void;
+  /** The bpftrace runner's figures now (the status page shows them); null when eBPF is not wired. */
+  ebpfRunnerStats(): EbpfRunnerStats | null;
   /** The exposition of the latest observed state; synchronous: memory only. */
   render(format: MetricsFormat): RenderedMetrics;
 }
 
-/** Output order: pinwatch itself, host, per-process, per-VM, sysfs, eBPF, kernel log. */
-function allFamilies(model: MetricsReadModel): MetricFamily[] {
+/** Output order: pinwatch itself, its process and runtime, host, per-process, per-VM, sysfs, eBPF, kernel log. */
+function allFamilies(model: MetricsReadModel, runtimeStats: RuntimeStatsGetter): MetricFamily[] {
   return [
     ...selfFamilies(model),
+    ...runtimeFamilies(runtimeStats),
     ...hostFamilies(model),
     ...processFamilies(model),
     ...vmFamilies(model),
@@ -88,6 +97,9 @@ function createTallies(): PinwatchTallies {
     storeWrites: new LabelledTally(['table']),
     storeErrors: new LabelledTally(['operation']),
     badRequests: new LabelledTally(['route']),
+    httpRequests: new LabelledTally(['route', 'code']),
+    httpServerErrors: new LabelledTally(['route']),
+    webConfigReloads: new LabelledTally(['result']),
     kernelLogEvents: new LabelledTally(['kind']),
     kernelMemlockExceeded: new LabelledTally(['vm']),
   };
@@ -98,6 +110,7 @@ function createTallies(): PinwatchTallies {
   }
   for (const kind of KERNEL_LOG_EVENT_KINDS) tallies.kernelLogEvents.preset({ kind });
   for (const route of API_ROUTES_WITH_PARAMETERS) tallies.badRequests.preset({ route });
+  for (const result of ['success', 'failure']) tallies.webConfigReloads.preset({ result });
   return tallies;
 }
 
@@ -115,13 +128,10 @@ export function createPinwatchMetrics(options: PinwatchMetricsOptions): Pinwatch
     ebpfRunnerStats: () => options.ebpfRunnerStats?.() ?? null,
   };
 
-  const families = allFamilies(model);
-  const registry = new Registry();
-  mirrorFamiliesInto(registry, families);
+  const families = allFamilies(model, options.runtimeStats ?? createRuntimeStatsGetter());
 
   return {
     buildInfo: options.buildInfo,
-    registry,
     families,
     observeCycle(result) {
       latestCycle = result;
@@ -151,6 +161,17 @@ export function createPinwatchMetrics(options: PinwatchMetricsOptions): Pinwatch
     observeBadRequest(route) {
       tallies.badRequests.add({ route }, 1);
     },
+    registerHttpRoute(route) {
+      tallies.httpServerErrors.preset({ route });
+    },
+    observeHttpRequest(route, statusCode) {
+      tallies.httpRequests.add({ route, code: String(statusCode) }, 1);
+      if (statusCode >= 500) tallies.httpServerErrors.add({ route }, 1);
+    },
+    observeWebConfigReload(result) {
+      tallies.webConfigReloads.add({ result }, 1);
+    },
+    ebpfRunnerStats: () => model.ebpfRunnerStats(),
     render(format) {
       return { contentType: METRICS_CONTENT_TYPES[format], body: writeExposition(families, format) };
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fullCycle } from '../test-support/cycle-builder.js';
+import { mirroredRegistry } from '../test-support/registry-mirror.js';
 import { createPinwatchMetrics } from './create-pinwatch-metrics.js';
 import { counterFamily, gaugeFamily } from './metric-family.js';
 import { formatSampleValue, writeExposition } from './exposition-writer.js';
@@ -74,7 +75,7 @@ describe('writeExposition', () => {
     metrics.observeCycle(fullCycle());
     metrics.observeStoreWrite('samples', 2);
     const ours = metrics.render('prometheus').body;
-    const promClient = await metrics.registry.metrics();
+    const promClient = await mirroredRegistry(metrics.families).metrics();
     expect(sampleLines(ours)).toEqual(sampleLines(promClient));
     expect(sampleLines(ours).length).toBeGreaterThan(100);
   });

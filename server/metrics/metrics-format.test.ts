@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { negotiateMetricsFormat } from './metrics-format.js';
+import { Registry } from 'prom-client';
+import { METRICS_CONTENT_TYPES, negotiateMetricsFormat } from './metrics-format.js';
 
 describe('negotiateMetricsFormat', () => {
   it.each([
@@ -22,5 +23,11 @@ describe('negotiateMetricsFormat', () => {
     ['garbage;;;', 'prometheus'],
   ] as const)('Accept %j gives %s', (accept, format) => {
     expect(negotiateMetricsFormat(accept)).toBe(format);
+  });
+});
+
+describe('METRICS_CONTENT_TYPES', () => {
+  it('announces what prom-client announces for the same formats', () => {
+    expect(METRICS_CONTENT_TYPES).toEqual({ prometheus: Registry.PROMETHEUS_CONTENT_TYPE, openmetrics: Registry.OPENMETRICS_CONTENT_TYPE });
   });
 });

@@ -4,13 +4,12 @@
  * `application/openmetrics-text;version=1.0.0,...;q=0.5,text/plain;version=0.0.4;q=0.4,...`),
  * else the Prometheus text format 0.0.4, which every scraper understands.
  */
-import { Registry } from 'prom-client';
-
 export type MetricsFormat = 'prometheus' | 'openmetrics';
 
+/** The same strings prom-client's Registry announces (a test checks they agree). */
 export const METRICS_CONTENT_TYPES: Record<MetricsFormat, string> = {
-  prometheus: Registry.PROMETHEUS_CONTENT_TYPE,
-  openmetrics: Registry.OPENMETRICS_CONTENT_TYPE,
+  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
 };
 
 // OpenMetrics versions a Prometheus scraper may name; the 1.0.0 output satisfies both.

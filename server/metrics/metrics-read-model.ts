@@ -18,6 +18,9 @@ export interface PinwatchTallies {
   storeWrites: LabelledTally<'table'>;
   storeErrors: LabelledTally<'operation'>;
   badRequests: LabelledTally<'route'>;
+  httpRequests: LabelledTally<'route' | 'code'>;
+  httpServerErrors: LabelledTally<'route'>;
+  webConfigReloads: LabelledTally<'result'>;
   kernelLogEvents: LabelledTally<'kind'>;
   kernelMemlockExceeded: LabelledTally<'vm'>;
 }

@@ -74,5 +74,23 @@ export function selfFamilies(model: MetricsReadModel): MetricFamily[] {
     labelNames: ['route'],
     tally: model.tallies.badRequests,
   }));
+  families.push(tallyCounterFamily({
+    name: 'pinwatch_http_requests_total',
+    help: 'HTTP requests answered, by route pattern (unmatched for none) and status code.',
+    labelNames: ['route', 'code'],
+    tally: model.tallies.httpRequests,
+  }));
+  families.push(tallyCounterFamily({
+    name: 'pinwatch_http_server_errors_total',
+    help: 'HTTP requests answered with a 5xx status, by route pattern (0 from start for every route).',
+    labelNames: ['route'],
+    tally: model.tallies.httpServerErrors,
+  }));
+  families.push(tallyCounterFamily({
+    name: 'pinwatch_web_config_reloads_total',
+    help: 'Reloads of the --web.config.file after it changed (result: success, or failure: the previous config stays in force).',
+    labelNames: ['result'],
+    tally: model.tallies.webConfigReloads,
+  }));
   return families;
 }

@@ -7,6 +7,7 @@ import { writeDemoHost } from '../../fixtures/demo-host.js';
 import { writeDemoKernelLog } from '../../fixtures/demo-kernel-log.js';
 import { makeFixtureTempDir } from '../../fixtures/fixture-temp-dir.js';
 import { silentLogger } from '../../model/logger.js';
+import type { RuntimeStats } from '../../server/metrics/runtime-stats.js';
 
 /** 2026-11-24T03:00:00Z: the golden file's clock. */
 export const GOLDEN_NOW_MS = Date.UTC(2026, 10, 24, 3, 0, 0);
@@ -15,6 +16,24 @@ export const GOLDEN_NOW_MS = Date.UTC(2026, 10, 24, 3, 0, 0);
 function frozenClock(nowMs: number): Clock {
   return { nowMs: () => nowMs, monotonicMs: () => 0 };
 }
+
+/**
+ * pinwatch's own process figures differ at every run: the golden file shows
+ * these fixed, plausible ones instead (the names and types are what it pins).
+ */
+export const GOLDEN_RUNTIME_STATS: RuntimeStats = {
+  cpuUserSeconds: 1.25,
+  cpuSystemSeconds: 0.5,
+  startTimeSeconds: GOLDEN_NOW_MS / 1000 - 3600,
+  residentMemoryBytes: 83755008,
+  virtualMemoryBytes: 1128001536,
+  openFds: 23,
+  maxFds: 524288,
+  heapTotalBytes: 31457280,
+  heapUsedBytes: 20971520,
+  externalMemoryBytes: 2097152,
+  eventLoopLag: { meanSeconds: 0.0101, maxSeconds: 0.0124, p99Seconds: 0.0123 },
+};
 
 /**
  * /metrics of the demo host after one cycle, through the real pipeline
@@ -26,7 +45,7 @@ export async function renderDemoHostMetrics(format: 'prometheus' | 'openmetrics'
   const paths = writeDemoHost(path.join(root, 'host'));
   writeDemoKernelLog(paths);
   const config = demoHostConfig(paths, {});
-  const runtime = composePinwatch(config, { logger: silentLogger, httpLogger: null, withStore: false, clock: frozenClock(GOLDEN_NOW_MS) });
+  const runtime = composePinwatch(config, { logger: silentLogger, httpLogger: null, withStore: false, clock: frozenClock(GOLDEN_NOW_MS), runtimeStats: () => GOLDEN_RUNTIME_STATS });
   try {
     await runtime.daemon.runCycle();
     return runtime.metrics.render(format).body.replace(/node_version="[^"]*"/, 'node_version="NODE_VERSION"');

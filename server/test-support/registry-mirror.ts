@@ -1,12 +1,12 @@
 /**
- * Mirrors metric families into a prom-client registry of our own (never the
+ * Test-only (prom-client is a devDependency). Mirrors metric families into a prom-client registry of our own (never the
  * global one): each family becomes a Gauge or Counter whose collect() resets
  * and refills from the same fill function the exposition writer uses. The
  * registry is what other code and the reference test introspect (names,
  * types, label names, help) and can render itself with registry.metrics().
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
-import type { MetricFamily } from './metric-family.js';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { MetricFamily } from '../metrics/metric-family.js';
 
 function mirrorGauge(registry: Registry, family: MetricFamily): void {
   const unlabelled = family.labelNames.length === 0;
@@ -44,4 +44,11 @@ export function mirrorFamiliesInto(registry: Registry, families: readonly Metric
     if (family.type === 'gauge') mirrorGauge(registry, family);
     else mirrorCounter(registry, family);
   }
+}
+
+/** A fresh registry (never prom-client's global one) holding every family. */
+export function mirroredRegistry(families: readonly MetricFamily[]): Registry {
+  const registry = new Registry();
+  mirrorFamiliesInto(registry, families);
+  return registry;
 }
