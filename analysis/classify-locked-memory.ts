@@ -5,7 +5,7 @@ import type { AnalysisThresholds } from './thresholds.js';
 /**
  * Where VmLck (mm->locked_vm) falls against the charge VFIO type1 should make.
  * Order matters: an underflowed counter says nothing about memory, and iommufd
- * charges mm->pinned_vm, so VmLck cannot be compared for it (DOMAIN.md 1, 4).
+ * charges mm->pinned_vm, so VmLck cannot be compared for it (docs/kernel.md).
  */
 export function classifyLockedMemory(
   process: VfioProcessSample,

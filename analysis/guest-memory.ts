@@ -23,7 +23,7 @@ export function vfioDeviceCount(process: VfioProcessSample): number {
  * Separate DMA address spaces VFIO maps guest RAM into. Without a vIOMMU QEMU
  * puts every device in one container (one address space: guest RAM charged
  * once). With a vIOMMU each device gets its own address space and container,
- * so vfio_pin_pages_remote charges guest RAM once per device (DOMAIN.md 3.3).
+ * so vfio_pin_pages_remote charges guest RAM once per device (docs/kernel.md).
  */
 export function dmaAddressSpaces(process: VfioProcessSample): number {
   if (process.qemu?.viommu) return Math.max(1, vfioDeviceCount(process));

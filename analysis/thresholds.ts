@@ -1,7 +1,7 @@
 /**
  * The tolerances the analysis judges VmLck with. Defaults follow libvirt's
  * sizing rule (qemuDomainGetMemLockLimitBytes): guest RAM + 1 GiB without a
- * vIOMMU, N x guest RAM + 1 GiB with one (DOMAIN.md section 3.3).
+ * vIOMMU, N x guest RAM + 1 GiB with one (docs/kernel.md).
  */
 export interface AnalysisThresholds {
   /** What QEMU itself may lock beyond guest RAM (ROMs, VGA RAM, firmware): libvirt's +1 GiB. */

@@ -38,7 +38,7 @@ export interface VmView {
   ebpf: VmEbpfView | null;
 }
 
-/** A VFIO user that exited with pages still pinned and charged (DOMAIN.md section 3.7). */
+/** A VFIO user that exited with pages still pinned and charged (docs/kernel.md). */
 export interface ExitedVmLeak {
   processKey: string;
   vmName: string;

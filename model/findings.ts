@@ -7,7 +7,7 @@ export type Severity = 'info' | 'warning' | 'critical';
 
 /**
  * How VmLck compares with the charge VFIO should make for this VM
- * (guest RAM x DMA address spaces, DOMAIN.md section 3).
+ * (guest RAM x DMA address spaces, docs/kernel.md).
  */
 export type AccountingClass =
   | 'ok'

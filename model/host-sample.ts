@@ -4,7 +4,7 @@
  * (which keeps its changes) and the server (which exports it).
  *
  * Every quantity carries its unit in its name. Byte counts are JS numbers: the
- * largest real value (an underflowed locked_vm, see DOMAIN.md section 1) is
+ * largest real value (an underflowed locked_vm, see docs/kernel.md) is
  * near 2^74 bytes and only needs to be recognisably huge, not exact.
  */
 
@@ -211,7 +211,7 @@ export interface HostSample {
   runs: CollectorRun[];
 }
 
-/** A kernel log record pinwatch recognised (DOMAIN.md section 2 and 4). */
+/** A kernel log record pinwatch recognised (docs/kernel.md). */
 export interface KernelLogEvent {
   kind: 'memlock_exceeded' | 'external_memlock_exceeded' | 'iommufd_compat';
   /** Wall-clock time of the record in whole ms (the store's INTEGER column), from its monotonic timestamp and boot time. */

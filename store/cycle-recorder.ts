@@ -394,7 +394,7 @@ export class CycleRecorder {
   }
 
   /**
-   * A VM that exited with pages still pinned and charged (DOMAIN.md 3.7): one
+   * A VM that exited with pages still pinned and charged (docs/kernel.md): one
    * critical 'pins-leaked' event per process, however many cycles report it.
    */
   private recordLeak(leak: ExitedVmLeak, staged: StagedCycle): void {

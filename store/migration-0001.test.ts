@@ -64,7 +64,7 @@ describe('migration 0001_initial', () => {
     db.prepare(
       "INSERT INTO vms VALUES (1, 'b:4242:100', 'b', 4242, 100, 'web-01', 'qemu-system-x86', NULL, 4294967296, 1000, 1000, NULL)",
     ).run();
-    const underflowedLockedBytes = 2 ** 74; // locked_vm wrapped below zero, x 4096 (DOMAIN.md section 1)
+    const underflowedLockedBytes = 2 ** 74; // locked_vm wrapped below zero, x 4096 (docs/kernel.md)
     db.prepare('INSERT INTO samples VALUES (1, 1000, ?, 0, 4294967296, NULL, NULL, 4294967296, ?, 0)').run(underflowedLockedBytes, 'underflow');
     expect(db.prepare('SELECT locked_bytes, memlock_soft_bytes, accounting_class FROM samples').get()).toEqual({
       locked_bytes: underflowedLockedBytes,

@@ -2,7 +2,7 @@
  * Pure parsers for the kernel log as /dev/kmsg gives it (Documentation/ABI/testing/dev-kmsg):
  * one record per read, "PRI,SEQ,USEC,FLAGS[,...];MESSAGE\n" followed by optional
  * " KEY=VALUE" continuation lines, and the recognisers for the VFIO records pinwatch
- * turns into events (DOMAIN.md sections 2 and 4).
+ * turns into events (docs/kernel.md).
  */
 import type { KernelLogEvent } from '../../model/host-sample.js';
 import { fitsU64 } from '../kernel-range.js';

@@ -24,7 +24,7 @@ const KIB_LINE = /^(\d+) kB$/;
 
 /**
  * Parse a "   81792 kB" value into bytes. Uses Number() on the decimal string:
- * an underflowed locked_vm prints as ~18446744073709551612 kB (DOMAIN.md 1),
+ * an underflowed locked_vm prints as ~18446744073709551612 kB (docs/kernel.md),
  * which must stay a huge positive number (~1.9e22 bytes), never wrap or fail.
  */
 function parseKibValue(path: string, line: string, value: string): number {

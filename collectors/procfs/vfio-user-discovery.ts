@@ -20,7 +20,7 @@ export type FdScanReason = 'full-sweep' | 'new-pid' | 'was-vfio-user' | 'locked-
  * every cycle costs one readlink per fd (tens of thousands on a busy host),
  * so only candidates are read:
  * - anything with VmLck or VmPin > 0: type1 charges locked_vm for every pinned
- *   page (vfio_lock_acct), iommufd pinned_vm (DOMAIN.md 1, 4);
+ *   page (vfio_lock_acct), iommufd pinned_vm (docs/kernel.md);
  * - known VFIO programs by comm;
  * - pids that were VFIO users last cycle (to see them close their handles);
  * - pids not seen last cycle (a new process that opened a group but has not

@@ -57,7 +57,7 @@ function readVfioPciDevice(paths: HostPaths, address: string): PciDevice {
 
 /**
  * IOMMU groups, devices bound to vfio-pci, vfio_iommu_type1's dma_entry_limit
- * (DOMAIN.md 2) and which VFIO backends are present. A missing directory
+ * (docs/kernel.md) and which VFIO backends are present. A missing directory
  * (no IOMMU, module not loaded) is "not present", never an error.
  */
 export class SysfsCollector implements Collector {

@@ -47,7 +47,7 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
         `  ${s('pinwatch_vm_memlock_headroom_bytes')} < ${config.headroomLowBytes}`,
         'or',
         // With a vIOMMU every hot-plugged device gets its own DMA address
-        // space and charges guest RAM once more (DOMAIN.md 3.3).
+        // space and charges guest RAM once more (docs/kernel.md).
         `  ${s('pinwatch_vm_memlock_headroom_bytes')}`,
         `    < ${on} (${s('pinwatch_vm_guest_memory_bytes')} and ${on} ${s('pinwatch_vm_info', 'viommu!=""')})`,
         ')',
