@@ -5,6 +5,10 @@ import { dmaAddressSpaces, guestMemoryBytes } from './guest-memory.js';
 import type { AnalysisThresholds } from './thresholds.js';
 import { vmFindings } from './vm-findings.js';
 import { assignVmNames, processKey } from './vm-names.js';
+import { hostPinnedMemory } from './host-pinned-memory.js';
+import { identifyOrchestrator } from './orchestrator-identity.js';
+import { orchestratorFindings } from './orchestrator-findings.js';
+import type { VmOrchestrator } from '../model/orchestrator.js';
 
 export interface AnalyzedVm {
   process: VfioProcessSample;
@@ -17,6 +21,7 @@ export function analyzeVm(
   vmName: string,
   bootId: string,
   thresholds: AnalysisThresholds,
+  orchestrator: VmOrchestrator | null = null,
 ): VmAnalysis {
   const guestBytes = guestMemoryBytes(process.qemu);
   const spaces = dmaAddressSpaces(process);
@@ -40,7 +45,11 @@ export function analyzeVm(
     ...figures,
     lockedBytes: process.lockedBytes,
     pinnedBytes: process.pinnedBytes,
-    findings: vmFindings(process, figures, thresholds),
+    findings: [
+      ...vmFindings(process, figures, thresholds),
+      ...(orchestrator ? orchestratorFindings(process, figures, orchestrator, thresholds) : []),
+    ],
+    ...(orchestrator ? { orchestrator } : {}),
   };
 }
 
@@ -49,7 +58,13 @@ export function analyzeVms(sample: HostSample, thresholds: AnalysisThresholds): 
   const names = assignVmNames(sample.processes);
   return sample.processes.map((process) => ({
     process,
-    analysis: analyzeVm(process, names.get(process) ?? process.comm, sample.bootId, thresholds),
+    analysis: analyzeVm(
+      process,
+      names.get(process) ?? process.comm,
+      sample.bootId,
+      thresholds,
+      identifyOrchestrator(process, sample.orchestrators),
+    ),
   }));
 }
 
@@ -75,6 +90,9 @@ export function summarizeHost(sample: HostSample, vms: readonly VmAnalysis[]): H
     }
     countFindings(findingsBySeverity, vm.findings);
   }
+  const unlimitedVms = sample.processes.filter((p) => p.memlockLimit.softBytes === null).length;
+  const pinned = hostPinnedMemory(vms, sample.meminfo?.memTotalBytes ?? null, unlimitedVms);
+  countFindings(findingsBySeverity, pinned.findings);
   return {
     vfioUsers: vms.length,
     lockedBytes,
@@ -84,6 +102,9 @@ export function summarizeHost(sample: HostSample, vms: readonly VmAnalysis[]): H
     memTotalBytes: sample.meminfo?.memTotalBytes ?? null,
     minMemlockHeadroomBytes: minHeadroom,
     findingsBySeverity,
+    pinnedPhysicalBytes: pinned.pinnedBytes,
+    pinnedMemoryRatio: pinned.ratio,
+    findings: pinned.findings,
   };
 }
 

@@ -61,7 +61,13 @@ export function analysisThresholdsFrom(config: PinwatchConfig): AnalysisThreshol
 export function composePinwatch(config: PinwatchConfig, options: ComposeOptions): PinwatchRuntime {
   const clock = options.clock ?? createSystemClock();
   const { logger } = options;
-  const paths: HostPaths = { procfs: config.path.procfs, sysfs: config.path.sysfs, devfs: config.path.devfs };
+  const paths: HostPaths = {
+    procfs: config.path.procfs,
+    sysfs: config.path.sysfs,
+    devfs: config.path.devfs,
+    runfs: config.path.runfs,
+    etcfs: config.path.etcfs,
+  };
 
   // One connection shared by the store and the eBPF ledger (same file, same migrations).
   const database = options.withStore ? openDatabase({ path: config.db.path, migrationsDir: bundledMigrationsDir() }) : null;

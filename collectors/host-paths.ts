@@ -10,9 +10,13 @@ export interface HostPaths {
   sysfs: string;
   /** Root under which /dev lives (for /dev/iommu, /dev/kmsg, /dev/vfio). */
   devfs: string;
+  /** Root under which /run lives (libvirt's live domain XML, /run/libvirt/qemu). Optional: default /run. */
+  runfs?: string;
+  /** Root under which /etc lives (Proxmox VE's /etc/pve/qemu-server). Optional: default /etc. */
+  etcfs?: string;
 }
 
-export const defaultHostPaths: HostPaths = { procfs: '/proc', sysfs: '/sys', devfs: '/dev' };
+export const defaultHostPaths: HostPaths = { procfs: '/proc', sysfs: '/sys', devfs: '/dev', runfs: '/run', etcfs: '/etc' };
 
 export function procPath(paths: HostPaths, ...parts: string[]): string {
   return path.join(paths.procfs, ...parts);
@@ -24,4 +28,12 @@ export function sysPath(paths: HostPaths, ...parts: string[]): string {
 
 export function devPath(paths: HostPaths, ...parts: string[]): string {
   return path.join(paths.devfs, ...parts);
+}
+
+export function runPath(paths: HostPaths, ...parts: string[]): string {
+  return path.join(paths.runfs ?? '/run', ...parts);
+}
+
+export function etcPath(paths: HostPaths, ...parts: string[]): string {
+  return path.join(paths.etcfs ?? '/etc', ...parts);
 }

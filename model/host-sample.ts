@@ -167,6 +167,8 @@ export interface HostSample {
   ebpf: import('./ebpf-counters.js').EbpfSnapshot | null;
   /** Kernel log records recognised since the previous cycle. */
   kernelLogEvents: KernelLogEvent[];
+  /** libvirt domains, KubeVirt pods, Proxmox configs (collectors/libvirt, collectors/orchestrator); absent when both are off. */
+  orchestrators?: import('./orchestrator.js').OrchestratorSample;
   errors: CollectorError[];
   runs: CollectorRun[];
 }
