@@ -23,6 +23,7 @@ export function analyzeVm(
   thresholds: AnalysisThresholds,
   orchestrator: VmOrchestrator | null = null,
 ): VmAnalysis {
+  const rule = orchestrator?.libvirtMemlock?.rule;
   const guestBytes = guestMemoryBytes(process.qemu);
   const spaces = dmaAddressSpaces(process);
   const expected = guestBytes === null ? null : guestBytes * spaces;
@@ -39,6 +40,8 @@ export function analyzeVm(
     memlockUsedRatio: ratio,
     accountingClass,
   };
+  // libvirt recomputes its rule at hotplug; a hard_limit or <locked/> it keeps as is.
+  const judged = { ...figures, limitFollowsHotplug: rule === 'vfio' || rule === 'viommu' };
   return {
     processKey: processKey(bootId, process),
     vmName,
@@ -46,7 +49,7 @@ export function analyzeVm(
     lockedBytes: process.lockedBytes,
     pinnedBytes: process.pinnedBytes,
     findings: [
-      ...vmFindings(process, figures, thresholds),
+      ...vmFindings(process, judged, thresholds),
       ...(orchestrator ? orchestratorFindings(process, figures, orchestrator, thresholds) : []),
     ],
     ...(orchestrator ? { orchestrator } : {}),

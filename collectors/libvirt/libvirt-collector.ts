@@ -26,7 +26,7 @@ export class LibvirtCollector implements Collector {
 
   collect(ctx: CollectContext, draft: HostSampleDraft): void {
     const dir = runPath(ctx.paths, 'libvirt', 'qemu');
-    if (!hostPathExists(dir)) return;
+    if (dir === null || !hostPathExists(dir)) return;
     // Listing a directory that exists failing (permission) is this collector failing: let it throw.
     const files = listHostDir(dir).filter((entry) => entry.endsWith('.xml')).sort();
     const domains: LibvirtDomain[] = [];

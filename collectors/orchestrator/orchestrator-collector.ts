@@ -48,7 +48,7 @@ export class OrchestratorCollector implements Collector {
   private readProxmoxConfig(ctx: CollectContext, vmid: number): ProxmoxVmConfig | null {
     const file = etcPath(ctx.paths, 'pve', 'qemu-server', `${vmid}.conf`);
     // Not a Proxmox node, or /etc/pve not mounted: the command line alone names the VM.
-    if (!hostPathExists(file)) return null;
+    if (file === null || !hostPathExists(file)) return null;
     try {
       return parseProxmoxVmConfig(readHostText(file), vmid, file);
     } catch (error) {

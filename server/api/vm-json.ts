@@ -10,6 +10,7 @@ import type { HostSample } from '../../model/host-sample.js';
 import type { SampleRecord, VmRecord } from '../../model/store.js';
 import { errnoLabel } from '../metrics/errno-label.js';
 import { processStartTimeSeconds } from '../process-start-time.js';
+import { orchestratorJson, orchestratorJsonSchema } from './orchestrator-json.js';
 
 const bytesOrNull = z.number().nullable();
 
@@ -69,6 +70,8 @@ export const vmJsonSchema = z.object({
   accountingClass: z.string(),
   findings: z.array(findingJsonSchema),
   ebpf: vmEbpfJsonSchema.nullable(),
+  /** Who runs the VM (libvirt, OpenStack, KubeVirt, Proxmox); null when not analysed for it. */
+  orchestrator: orchestratorJsonSchema.nullable(),
 });
 export type VmJson = z.infer<typeof vmJsonSchema>;
 
@@ -161,6 +164,7 @@ export function vmJson(view: VmView, sample: HostSample, storeId: number | null)
     accountingClass: analysis.accountingClass,
     findings: analysis.findings.map(({ kind, severity, explanation }) => ({ kind, severity, explanation })),
     ebpf: view.ebpf ? vmEbpfJson(view.ebpf) : null,
+    orchestrator: orchestratorJson(analysis.orchestrator),
   };
 }
 
