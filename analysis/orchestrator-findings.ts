@@ -61,10 +61,16 @@ export function orchestratorFindings(
     rule.limitBytes >= expected &&
     !processBelowRule
   ) {
+    const spaces = figures.dmaAddressSpaces;
     findings.push({
       kind: 'libvirt-viommu-limit',
       severity: 'info',
-      explanation: `VmLck ${formatBytes(process.lockedBytes)} is ${figures.dmaAddressSpaces} x guest RAM, as expected: ${rule.explanation}`,
+      explanation:
+        spaces < rule.memoryFactor
+          ? `VmLck ${formatBytes(process.lockedBytes)} is ${spaces} x guest RAM: ${rule.explanation} ` +
+            `But devices behind one conventional PCI bridge share its IOMMU address space, so the kernel charges guest RAM ${spaces} time${spaces === 1 ? '' : 's'}, not ${rule.memoryFactor}: ` +
+            `the limit has ${formatBytes(rule.limitBytes - (expected ?? 0))} to spare.`
+          : `VmLck ${formatBytes(process.lockedBytes)} is ${spaces} x guest RAM, as expected: ${rule.explanation}`,
     });
   }
   return findings;

@@ -57,6 +57,8 @@ export interface QemuVfioDevice {
   hostAddress: string | null;
   sysfsdev: string | null;
   id: string | null;
+  /** -device bus= when it is a conventional PCI bridge (conventionalPciBridges); absent otherwise. */
+  bus?: string | null;
 }
 
 export type ViommuModel = 'intel-iommu' | 'virtio-iommu' | 'amd-iommu';
@@ -74,6 +76,12 @@ export interface QemuIdentity {
   memLock: boolean;
   vfioDevices: QemuVfioDevice[];
   viommu: ViommuModel | null;
+  /**
+   * ids of conventional PCI bridges (-device pcie-pci-bridge, pci-bridge,
+   * i82801b11-bridge): devices behind one share its requester id, hence one
+   * vIOMMU address space (hw/pci/pci.c pci_device_iommu_address_space).
+   */
+  conventionalPciBridges?: string[];
 }
 
 /** One VFIO user as /proc shows it. */

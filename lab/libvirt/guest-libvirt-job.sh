@@ -3,7 +3,9 @@
 # see lab/guest/init.sh). Starts Debian's libvirtd, then two domains, one after the other
 # (they share the edu devices):
 #   lab-one     96 MiB, first edu as <hostdev managed='no'>, OpenStack Nova metadata
-#   lab-viommu  96 MiB, intel vIOMMU (caching_mode=on, as VFIO needs), both edu devices
+#   lab-viommu  96 MiB, intel vIOMMU (caching_mode=on, as VFIO needs), both edu devices on
+#               pcie.0 (each its own IOMMU address space)
+#   lab-viommu-bridge  the same with libvirt's own placement: both behind one pcie-pci-bridge
 # and, for each, once VmLck is stable: /proc/PID/{status,limits}, libvirt's live XML
 # (/run/libvirt/qemu/<name>.xml) and pinwatch's /metrics and /api/v1/vms, into
 # $LAB_OUT/domains/<name>/ for lab/libvirt/libvirt.lab.test.ts.
@@ -56,10 +58,13 @@ PW_PID=$!
 for _ in $(seq 1 180); do scrape /readyz >/dev/null 2>&1 && break; sleep 0.5; done
 scrape /readyz >/dev/null || { err "pinwatch not ready: $(tail -n 5 "$OUT/pinwatch.log")"; exit 1; }
 
-hostdev_xml() { # 0000:00:03.0
-  local bdf="$1"
-  printf "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x%s' bus='0x%s' slot='0x%s' function='0x%s'/></source></hostdev>\n" \
-    "${bdf:0:4}" "${bdf:5:2}" "${bdf:8:2}" "${bdf:11:1}"
+hostdev_xml() { # host-bdf [guest-slot on pcie.0]
+  local bdf="$1" slot="${2:-}" guest=""
+  # edu is conventional PCI: by default libvirt plugs it into a pcie-pci-bridge. A slot on
+  # pcie.0 (a root-complex integrated device) gives it its own requester id instead.
+  [ -n "$slot" ] && guest="<address type='pci' domain='0x0000' bus='0x00' slot='$slot' function='0x0'/>"
+  printf "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x%s' bus='0x%s' slot='0x%s' function='0x%s'/></source>%s</hostdev>\n" \
+    "${bdf:0:4}" "${bdf:5:2}" "${bdf:8:2}" "${bdf:11:1}" "$guest"
 }
 
 domain_xml() { # name uuid devices-xml extra-devices features metadata
@@ -114,7 +119,7 @@ run_domain() { # name xml-file
   cp "/run/libvirt/qemu/$name.xml" "$dir/live.xml"
   scrape /metrics > "$dir/metrics.txt" || err "$name: /metrics failed"
   scrape /api/v1/vms > "$dir/vms.json" || err "$name: /api/v1/vms failed"
-  node "$PINWATCH" snapshot --path.runfs /run > "$dir/snapshot.txt" 2>&1 || true
+  node "$PINWATCH" snapshot --path.runfs /run --ebpf.source off --no-collector.kernel_log > "$dir/snapshot.txt" 2>&1 || err "$name: pinwatch snapshot failed: $(tail -n 3 "$dir/snapshot.txt")"
   cp "/var/log/libvirt/qemu/$name.log" "$dir/qemu.log" 2>/dev/null
   "${VIRSH[@]}" destroy "$name" >> "$dir/virsh.txt" 2>&1 || err "$name: destroy failed"
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -129,9 +134,13 @@ nova_metadata="<metadata><nova:instance xmlns:nova='http://openstack.org/xmlns/l
 
 domain_xml lab-one 5a0c1e2d-3b4f-4a5e-8d6c-7b8a9c0d1e01 "$(hostdev_xml "${edu[0]}")" "" "" "$nova_metadata" > /tmp/lab-one.xml
 run_domain lab-one /tmp/lab-one.xml
-domain_xml lab-viommu 5a0c1e2d-3b4f-4a5e-8d6c-7b8a9c0d1e02 "$(hostdev_xml "${edu[0]}")$(hostdev_xml "${edu[1]}")" \
-  "<iommu model='intel'><driver caching_mode='on'/></iommu>" "" "" > /tmp/lab-viommu.xml
+viommu="<iommu model='intel'><driver caching_mode='on'/></iommu>"
+domain_xml lab-viommu 5a0c1e2d-3b4f-4a5e-8d6c-7b8a9c0d1e02 "$(hostdev_xml "${edu[0]}" 0x05)$(hostdev_xml "${edu[1]}" 0x06)" \
+  "$viommu" "" "" > /tmp/lab-viommu.xml
 run_domain lab-viommu /tmp/lab-viommu.xml
+domain_xml lab-viommu-bridge 5a0c1e2d-3b4f-4a5e-8d6c-7b8a9c0d1e03 "$(hostdev_xml "${edu[0]}")$(hostdev_xml "${edu[1]}")" \
+  "$viommu" "" "" > /tmp/lab-viommu-bridge.xml
+run_domain lab-viommu-bridge /tmp/lab-viommu-bridge.xml
 
 kill "$PW_PID" 2>/dev/null; wait "$PW_PID" 2>/dev/null
 dmesg > "$OUT/dmesg.txt"

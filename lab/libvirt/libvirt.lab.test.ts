@@ -116,7 +116,7 @@ describe(`libvirt ${env.libvirtVersion} on ${env.kernelRelease}`, () => {
     });
   });
 
-  describe('lab-viommu: intel vIOMMU and both edu devices', () => {
+  describe('lab-viommu: intel vIOMMU and both edu devices on pcie.0', () => {
     const limit = 2 * guestBytes + GIB;
 
     it(`libvirt set RLIMIT_MEMLOCK to 2 x RAM + 1 GiB (${limit} bytes); the kernel charged about 2 x RAM`, () => {
@@ -138,6 +138,26 @@ describe(`libvirt ${env.libvirtVersion} on ${env.kernelRelease}`, () => {
       expect(vm.accountingClass).toBe('ok');
       expect(vm.findings.map((f) => `${f.severity} ${f.kind}`)).toEqual(['info libvirt-viommu-limit']);
       expect(infoLine('lab-viommu')).toContain('viommu="intel-iommu",orchestrator="libvirt",domain="lab-viommu"');
+    });
+  });
+
+  describe("lab-viommu-bridge: the same, placed by libvirt behind one pcie-pci-bridge (edu is conventional PCI)", () => {
+    const limit = 2 * guestBytes + GIB;
+
+    it(`libvirt still sets 2 x RAM + 1 GiB (${limit} bytes), but the kernel charges 1 x RAM: one shared address space`, () => {
+      expect(softMemlockBytes(read('domains', 'lab-viommu-bridge', 'limits.txt'))).toBe(limit);
+      const locked = vmLckBytes(read('domains', 'lab-viommu-bridge', 'status.txt'));
+      expect(locked).toBeGreaterThanOrEqual(guestBytes);
+      expect(locked).toBeLessThan(guestBytes + 64 * MIB);
+    });
+
+    it('pinwatch expects 1 x RAM, class ok, and explains the spare limit', () => {
+      const vm = pinwatchVm('lab-viommu-bridge');
+      expect(vm.orchestrator?.libvirtMemlock).toMatchObject({ rule: 'viommu', limitBytes: limit, memoryFactor: 2 });
+      expect(vm.expectedLockedBytes).toBe(guestBytes);
+      expect(vm.accountingClass).toBe('ok');
+      expect(vm.findings.map((f) => `${f.severity} ${f.kind}`)).toEqual(['info libvirt-viommu-limit']);
+      expect(vm.findings[0]?.explanation).toMatch(/the kernel charges guest RAM 1 time, not 2/);
     });
   });
 });

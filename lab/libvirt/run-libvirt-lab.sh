@@ -5,7 +5,7 @@
 # Reuses the kernel lab's fetch-kernel.sh, build-initramfs.sh and boot-guest.sh.
 #   sudo bash lab/libvirt/run-libvirt-lab.sh      # or: npm run test:lab:libvirt (as root)
 # Environment: KERNEL_PACKAGE / KERNEL_DEB (as the kernel lab), LAB_RESULTS (results dir,
-# default $LAB_CACHE/libvirt-results/<time>), LAB_SKIP_DEPS=1, LAB_TIMEOUT_S (default 900).
+# default $LAB_CACHE/libvirt-results/<time>), LAB_SKIP_DEPS=1, LAB_TIMEOUT_S (default 1500).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../lib/lab-config.sh"
@@ -33,7 +33,7 @@ JOB
 
 lab_log "libvirt lab: booting $(cat "$kdir/release") (results in $results)"
 guest_rc=0
-bash "$LAB_DIR/boot-guest.sh" "$kdir" "$initrd" "$results" "${LAB_TIMEOUT_S:-900}" || guest_rc=$?
+bash "$LAB_DIR/boot-guest.sh" "$kdir" "$initrd" "$results" "${LAB_TIMEOUT_S:-1500}" || guest_rc=$?
 grep -E '^\[guest' "$results/job.log" >&2 || true
 [ "$guest_rc" -ne 124 ] || lab_die "guest timed out (console: $results/console.log)"
 [ -f "$results/env.json" ] || lab_die "guest produced no results (job log: $results/job.log)"
