@@ -5,6 +5,10 @@ import { dmaAddressSpaces, guestMemoryBytes } from './guest-memory.js';
 import type { AnalysisThresholds } from './thresholds.js';
 import { vmFindings } from './vm-findings.js';
 import { assignVmNames, processKey } from './vm-names.js';
+import { hostPinnedMemory } from './host-pinned-memory.js';
+import { identifyOrchestrator } from './orchestrator-identity.js';
+import { orchestratorFindings } from './orchestrator-findings.js';
+import type { VmOrchestrator } from '../model/orchestrator.js';
 
 export interface AnalyzedVm {
   process: VfioProcessSample;
@@ -17,7 +21,9 @@ export function analyzeVm(
   vmName: string,
   bootId: string,
   thresholds: AnalysisThresholds,
+  orchestrator: VmOrchestrator | null = null,
 ): VmAnalysis {
+  const rule = orchestrator?.libvirtMemlock?.rule;
   const guestBytes = guestMemoryBytes(process.qemu);
   const spaces = dmaAddressSpaces(process);
   const expected = guestBytes === null ? null : guestBytes * spaces;
@@ -36,13 +42,19 @@ export function analyzeVm(
     memlockUsedRatio: ratio,
     accountingClass,
   };
+  // libvirt recomputes its rule at hotplug; a hard_limit or <locked/> it keeps as is.
+  const judged = { ...figures, limitFollowsHotplug: rule === 'vfio' || rule === 'viommu' };
   return {
     processKey: processKey(bootId, process),
     vmName,
     ...figures,
     lockedBytes: process.lockedBytes,
     pinnedBytes: process.pinnedBytes,
-    findings: vmFindings(process, figures, thresholds),
+    findings: [
+      ...vmFindings(process, judged, thresholds),
+      ...(orchestrator ? orchestratorFindings(process, figures, orchestrator, thresholds) : []),
+    ],
+    ...(orchestrator ? { orchestrator } : {}),
   };
 }
 
@@ -51,7 +63,13 @@ export function analyzeVms(sample: HostSample, thresholds: AnalysisThresholds): 
   const names = assignVmNames(sample.processes);
   return sample.processes.map((process) => ({
     process,
-    analysis: analyzeVm(process, names.get(process) ?? process.comm, sample.bootId, thresholds),
+    analysis: analyzeVm(
+      process,
+      names.get(process) ?? process.comm,
+      sample.bootId,
+      thresholds,
+      identifyOrchestrator(process, sample.orchestrators),
+    ),
   }));
 }
 
@@ -77,6 +95,9 @@ export function summarizeHost(sample: HostSample, vms: readonly VmAnalysis[]): H
     }
     countFindings(findingsBySeverity, vm.findings);
   }
+  const unlimitedVms = sample.processes.filter((p) => p.memlockLimit.softBytes === null).length;
+  const pinned = hostPinnedMemory(vms, sample.meminfo?.memTotalBytes ?? null, unlimitedVms);
+  countFindings(findingsBySeverity, pinned.findings);
   return {
     vfioUsers: vms.length,
     lockedBytes,
@@ -86,6 +107,9 @@ export function summarizeHost(sample: HostSample, vms: readonly VmAnalysis[]): H
     memTotalBytes: sample.meminfo?.memTotalBytes ?? null,
     minMemlockHeadroomBytes: minHeadroom,
     findingsBySeverity,
+    pinnedPhysicalBytes: pinned.pinnedBytes,
+    pinnedMemoryRatio: pinned.ratio,
+    findings: pinned.findings,
   };
 }
 

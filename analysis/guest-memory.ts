@@ -26,6 +26,15 @@ export function vfioDeviceCount(process: VfioProcessSample): number {
  * so vfio_pin_pages_remote charges guest RAM once per device (docs/kernel.md).
  */
 export function dmaAddressSpaces(process: VfioProcessSample): number {
-  if (process.qemu?.viommu) return Math.max(1, vfioDeviceCount(process));
-  return 1;
+  const qemu = process.qemu;
+  if (!qemu?.viommu) return 1;
+  const bridges = new Set(qemu.conventionalPciBridges ?? []);
+  if (qemu.vfioDevices.length === 0 || bridges.size === 0) return Math.max(1, vfioDeviceCount(process));
+  // Devices behind one conventional PCI bridge (libvirt puts conventional PCI
+  // hostdevs on a pcie-pci-bridge) share the bridge's requester id, so QEMU gives
+  // them one IOMMU address space and one container (hw/pci/pci.c
+  // pci_device_iommu_address_space; hw/vfio/common.c vfio_get_address_space).
+  // Measured with libvirt 9.0: two edu hostdevs on pci.3, VmLck = 1 x guest RAM.
+  const spaces = new Set(qemu.vfioDevices.map((device, index) => (device.bus && bridges.has(device.bus) ? `bridge:${device.bus}` : `device:${index}`)));
+  return spaces.size;
 }

@@ -10,6 +10,12 @@ export interface VmFigures {
   memlockHeadroomBytes: number | null;
   memlockUsedRatio: number | null;
   accountingClass: AccountingClass;
+  /**
+   * The layer above raises the limit itself when a device or memory is
+   * hot-plugged (libvirt's qemuDomainAdjustMaxMemLock on hostdev and memory
+   * hotplug): the next hotplug's charge is then no reason to warn.
+   */
+  limitFollowsHotplug?: boolean;
 }
 
 /**
@@ -140,7 +146,7 @@ export function vmFindings(
  */
 function nextChargeBytes(process: VfioProcessSample, figures: VmFigures): number | null {
   const qemu = process.qemu;
-  if (!qemu || figures.guestMemoryBytes === null) return null;
+  if (!qemu || figures.guestMemoryBytes === null || figures.limitFollowsHotplug) return null;
   if (qemu.viommu) return figures.guestMemoryBytes;
   if (qemu.maxMemoryBytes !== null && qemu.maxMemoryBytes > figures.guestMemoryBytes) {
     return qemu.maxMemoryBytes - figures.guestMemoryBytes;

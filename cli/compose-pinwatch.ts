@@ -69,7 +69,13 @@ export function analysisThresholdsFrom(config: PinwatchConfig): AnalysisThreshol
 export function composePinwatch(config: PinwatchConfig, options: ComposeOptions): PinwatchRuntime {
   const clock = options.clock ?? createSystemClock();
   const { logger } = options;
-  const paths: HostPaths = { procfs: config.path.procfs, sysfs: config.path.sysfs, devfs: config.path.devfs };
+  const paths: HostPaths = {
+    procfs: config.path.procfs,
+    sysfs: config.path.sysfs,
+    devfs: config.path.devfs,
+    runfs: config.path.runfs,
+    etcfs: config.path.etcfs,
+  };
   // First: a web config that cannot be used stops start-up before anything is opened (WebConfigError).
   // Only `serve` (the one with an HTTP logger) listens; the one-shot commands ignore the file.
   const webConfig = options.httpLogger && config.web.configFile

@@ -1,6 +1,7 @@
 import { formatBytes } from '../analysis/format-bytes.js';
 import type { CycleResult } from '../model/cycle.js';
 import type { Severity } from '../model/findings.js';
+import { orchestratorLine } from './format-orchestrator.js';
 
 const SEVERITY_MARK: Record<Severity, string> = { critical: '!!', warning: '! ', info: '- ' };
 
@@ -27,6 +28,8 @@ export function formatSnapshotTable(result: CycleResult): string {
   const out: string[] = [line(header)];
   result.vms.forEach((vm, index) => {
     out.push(line(rows[index] ?? []));
+    const who = orchestratorLine(vm.analysis.orchestrator);
+    if (who !== null) out.push(`    ${who}`);
     for (const finding of vm.analysis.findings) {
       out.push(`    ${SEVERITY_MARK[finding.severity]} ${finding.severity} ${finding.kind}: ${finding.explanation}`);
     }
@@ -47,6 +50,9 @@ export function formatSnapshotTable(result: CycleResult): string {
   if (result.vms.length === 0) out.push('(no VFIO users on this host)');
   for (const leak of result.leaks) {
     out.push(`!! ${leak.vmName} exited with ${leak.leakedPages} pages still pinned and charged`);
+  }
+  for (const finding of result.host.findings ?? []) {
+    out.push(`${SEVERITY_MARK[finding.severity]} host ${finding.severity} ${finding.kind}: ${finding.explanation}`);
   }
   out.push('');
   out.push(summaryLine(result));

@@ -6,19 +6,21 @@ import { buildEnabledCollectors, COLLECTOR_REGISTRY, type CollectorRegistration 
 const deps = { paths: { procfs: '/nonexistent/proc', sysfs: '/nonexistent/sys', devfs: '/nonexistent/dev' }, clock: createFixedClock(0), logger: silentLogger, options: { ebpfSource: 'off' as const } };
 
 describe('collector registry', () => {
-  it('registers the five collectors, on by default, in run order', () => {
+  it('registers the seven collectors, on by default, in run order', () => {
     expect(COLLECTOR_REGISTRY.map((r) => [r.name, r.defaultEnabled])).toEqual([
       ['host', true],
       ['vfio_users', true],
       ['sysfs', true],
       ['ebpf', true],
       ['kernel_log', true],
+      ['libvirt', true],
+      ['orchestrator', true],
     ]);
-    expect(buildEnabledCollectors({}, deps).map((c) => c.name)).toEqual(['host', 'vfio_users', 'sysfs', 'ebpf', 'kernel_log']);
+    expect(buildEnabledCollectors({}, deps).map((c) => c.name)).toEqual(['host', 'vfio_users', 'sysfs', 'ebpf', 'kernel_log', 'libvirt', 'orchestrator']);
   });
 
   it('an explicit false disables a collector; true keeps it', () => {
-    expect(buildEnabledCollectors({ sysfs: false, host: true }, deps).map((c) => c.name)).toEqual(['host', 'vfio_users', 'ebpf', 'kernel_log']);
+    expect(buildEnabledCollectors({ sysfs: false, host: true }, deps).map((c) => c.name)).toEqual(['host', 'vfio_users', 'ebpf', 'kernel_log', 'libvirt', 'orchestrator']);
   });
 
   it('a default-off collector runs only when enabled', () => {
@@ -34,7 +36,7 @@ describe('collector registry', () => {
   });
 
   it('a flag naming no registered collector is a configuration error', () => {
-    expect(() => buildEnabledCollectors({ vfio_user: true }, deps)).toThrow("unknown collector(s) 'vfio_user'; known: host, vfio_users, sysfs, ebpf, kernel_log");
+    expect(() => buildEnabledCollectors({ vfio_user: true }, deps)).toThrow("unknown collector(s) 'vfio_user'; known: host, vfio_users, sysfs, ebpf, kernel_log, libvirt, orchestrator");
   });
 
   it('passes options to the factories: an invalid fullScanIntervalMs fails at build time', () => {

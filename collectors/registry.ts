@@ -15,6 +15,8 @@ import { KERNEL_LOG_COLLECTOR_NAME, createKernelLogCollector } from './kernel-lo
 import { HOST_COLLECTOR_NAME, HostCollector } from './procfs/host-collector.js';
 import { VFIO_USERS_COLLECTOR_NAME, VfioUsersCollector, vfioUsersOptionsFrom } from './procfs/vfio-users-collector.js';
 import { SYSFS_COLLECTOR_NAME, SysfsCollector } from './sysfs/sysfs-collector.js';
+import { LIBVIRT_COLLECTOR_NAME, LibvirtCollector } from './libvirt/libvirt-collector.js';
+import { ORCHESTRATOR_COLLECTOR_NAME, OrchestratorCollector } from './orchestrator/orchestrator-collector.js';
 
 /**
  * Settings collectors read, as the daemon gets them from the config. Each
@@ -91,6 +93,21 @@ export const kernelLogCollectorRegistration: CollectorRegistration = {
   create: (deps) => createKernelLogCollector({ paths: deps.paths, logger: deps.logger, nowMs: () => deps.clock.nowMs() }),
 };
 
+export const libvirtCollectorRegistration: CollectorRegistration = {
+  name: LIBVIRT_COLLECTOR_NAME,
+  defaultEnabled: true,
+  description: "running libvirt domains from their live XML (<runfs>/libvirt/qemu): name, uuid, memtune, hostdevs, vIOMMU, Nova metadata",
+  create: () => new LibvirtCollector(),
+};
+
+/** Runs after vfio_users: it reads the cgroup and Proxmox config of the VFIO users found this cycle. */
+export const orchestratorCollectorRegistration: CollectorRegistration = {
+  name: ORCHESTRATOR_COLLECTOR_NAME,
+  defaultEnabled: true,
+  description: 'per VFIO user: cgroup path (KubeVirt pod uid) and Proxmox VE config (<etcfs>/pve/qemu-server/<vmid>.conf)',
+  create: () => new OrchestratorCollector(),
+};
+
 /**
  * Every collector pinwatch has, in run order. The eBPF and kernel-log
  * collectors are registered here by their owners: import the registration
@@ -102,6 +119,8 @@ export const COLLECTOR_REGISTRY: readonly CollectorRegistration[] = [
   sysfsCollectorRegistration,
   ebpfCollectorRegistration,
   kernelLogCollectorRegistration,
+  libvirtCollectorRegistration,
+  orchestratorCollectorRegistration,
 ];
 
 /**

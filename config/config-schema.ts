@@ -44,6 +44,8 @@ const collectorFlags = z
     sysfs: z.boolean().default(true),
     ebpf: z.boolean().default(true),
     kernel_log: z.boolean().default(true),
+    libvirt: z.boolean().default(true),
+    orchestrator: z.boolean().default(true),
   })
   .strict()
   .prefault({});
@@ -76,6 +78,8 @@ export const configSchema = z
         procfs: z.string().min(1).default('/proc'),
         sysfs: z.string().min(1).default('/sys'),
         devfs: z.string().min(1).default('/dev'),
+        runfs: z.string().min(1).default('/run'),
+        etcfs: z.string().min(1).default('/etc'),
       })
       .strict()
       .prefault({}),

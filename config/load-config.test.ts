@@ -16,10 +16,10 @@ describe('loadConfig', () => {
     expect(config.collection.interval).toBe(15_000);
     expect(config.db.retention).toBe(30 * 86_400_000);
     expect(config.db.path).toBe('var/pinwatch.db');
-    expect(config.path).toEqual({ procfs: '/proc', sysfs: '/sys', devfs: '/dev' });
+    expect(config.path).toEqual({ procfs: '/proc', sysfs: '/sys', devfs: '/dev', runfs: '/run', etcfs: '/etc' });
     expect(config.web.listenAddress).toBe('0.0.0.0:9477');
     expect(config.ebpf.source).toBe('auto');
-    expect(config.collector).toEqual({ host: true, vfio_users: true, sysfs: true, ebpf: true, kernel_log: true });
+    expect(config.collector).toEqual({ host: true, vfio_users: true, sysfs: true, ebpf: true, kernel_log: true, libvirt: true, orchestrator: true });
     expect(config.analysis.overheadAllowance).toBe(1024 ** 3);
   });
 

@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['lab/**/*.lab.test.ts'],
+    // The libvirt lab has its own results and config (lab/libvirt/vitest.libvirt-lab.config.ts).
+    exclude: ['lab/libvirt/**'],
     pool: 'forks',
     testTimeout: 20000,
   },

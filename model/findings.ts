@@ -34,7 +34,13 @@ export type FindingKind =
   | 'charge-failed'
   | 'pins-leaked-after-exit'
   | 'map-dma-failed'
-  | 'kernel-memlock-exceeded';
+  | 'kernel-memlock-exceeded'
+  // From the layers above QEMU: libvirt, OpenStack, KubeVirt, Proxmox (issue 12)
+  | 'orchestrator-limit-below-charge'
+  | 'orchestrator-limit-mismatch'
+  | 'libvirt-viommu-limit'
+  // Host-level (issue 12)
+  | 'host-pinned-memory-high';
 
 export interface Finding {
   kind: FindingKind;
@@ -62,6 +68,8 @@ export interface VmAnalysis {
   memlockUsedRatio: number | null;
   accountingClass: AccountingClass;
   findings: Finding[];
+  /** Who runs the VM (libvirt, OpenStack, KubeVirt, Proxmox) and the limit that layer gives it. */
+  orchestrator?: import('./orchestrator.js').VmOrchestrator;
 }
 
 export interface HostAnalysis {
@@ -74,4 +82,10 @@ export interface HostAnalysis {
   /** Smallest headroom over all VMs with a finite limit; null if none. */
   minMemlockHeadroomBytes: number | null;
   findingsBySeverity: Record<Severity, number>;
+  /** Host RAM pinned for DMA, each page once (analysis/host-pinned-memory.ts). */
+  pinnedPhysicalBytes?: number;
+  /** pinnedPhysicalBytes / MemTotal; null when MemTotal is unknown. */
+  pinnedMemoryRatio?: number | null;
+  /** Host-level findings (host-pinned-memory-high). */
+  findings?: Finding[];
 }

@@ -57,6 +57,8 @@ export interface QemuVfioDevice {
   hostAddress: string | null;
   sysfsdev: string | null;
   id: string | null;
+  /** -device bus= when it is a conventional PCI bridge (conventionalPciBridges); absent otherwise. */
+  bus?: string | null;
 }
 
 export type ViommuModel = 'intel-iommu' | 'virtio-iommu' | 'amd-iommu';
@@ -74,6 +76,12 @@ export interface QemuIdentity {
   memLock: boolean;
   vfioDevices: QemuVfioDevice[];
   viommu: ViommuModel | null;
+  /**
+   * ids of conventional PCI bridges (-device pcie-pci-bridge, pci-bridge,
+   * i82801b11-bridge): devices behind one share its requester id, hence one
+   * vIOMMU address space (hw/pci/pci.c pci_device_iommu_address_space).
+   */
+  conventionalPciBridges?: string[];
 }
 
 /** One VFIO user as /proc shows it. */
@@ -207,6 +215,8 @@ export interface HostSample {
   ebpf: import('./ebpf-counters.js').EbpfSnapshot | null;
   /** Kernel log records recognised since the previous cycle. */
   kernelLogEvents: KernelLogEvent[];
+  /** libvirt domains, KubeVirt pods, Proxmox configs (collectors/libvirt, collectors/orchestrator); absent when both are off. */
+  orchestrators?: import('./orchestrator.js').OrchestratorSample;
   errors: CollectorError[];
   runs: CollectorRun[];
 }

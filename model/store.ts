@@ -6,7 +6,7 @@ import type { CycleResult } from './cycle.js';
 import type { AccountingClass, FindingKind, Severity } from './findings.js';
 
 /** Collector names, as registered and as exported in pinwatch_collector_* labels. */
-export const COLLECTOR_NAMES = ['host', 'vfio_users', 'sysfs', 'ebpf', 'kernel_log'] as const;
+export const COLLECTOR_NAMES = ['host', 'vfio_users', 'sysfs', 'ebpf', 'kernel_log', 'libvirt', 'orchestrator'] as const;
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];
 
 export interface VmRecord {

@@ -73,6 +73,9 @@ export function demoHostConfig(paths: HostPaths, flags: Record<string, string>):
       'path.procfs': paths.procfs,
       'path.sysfs': paths.sysfs,
       'path.devfs': paths.devfs,
+      // The demo tree's own /run and /etc: never the machine's libvirt or Proxmox files.
+      ...(paths.runfs ? { 'path.runfs': paths.runfs } : {}),
+      ...(paths.etcfs ? { 'path.etcfs': paths.etcfs } : {}),
       'ebpf.source': `replay:${path.join(packageRoot(), 'fixtures', 'ebpf', 'demo-replay.json')}`,
       ...flags,
     },

@@ -16,6 +16,9 @@ const VIOMMU_DRIVERS: ReadonlyMap<string, ViommuModel> = new Map([
   ['amd-iommu', 'amd-iommu'],
 ]);
 
+/** -device drivers of conventional PCI bridges: the devices behind one share the bridge's requester id. */
+const CONVENTIONAL_PCI_BRIDGE_DRIVERS = new Set(['pcie-pci-bridge', 'pci-bridge', 'i82801b11-bridge']);
+
 /** The option values QEMU treats as true (qapi/qobject-input-visitor.c, qemu_opt_get_bool). */
 const TRUE_VALUES = new Set(['on', 'yes', 'true', 'y']);
 
@@ -68,6 +71,11 @@ function readObjectOption(state: QemuCommandLineState, values: QemuOptionValues,
 function readDeviceOption(state: QemuCommandLineState, values: QemuOptionValues, raw: string): void {
   const driver = values.get('driver');
   if (driver === undefined) return;
+  const bridgeId = values.get('id');
+  if (CONVENTIONAL_PCI_BRIDGE_DRIVERS.has(driver) && bridgeId !== undefined) {
+    (state.identity.conventionalPciBridges ??= []).push(bridgeId);
+    return;
+  }
   const viommu = VIOMMU_DRIVERS.get(driver);
   if (viommu !== undefined) {
     state.identity.viommu = viommu;
@@ -81,6 +89,11 @@ function readDeviceOption(state: QemuCommandLineState, values: QemuOptionValues,
     if (hostAddress === null) state.problems.push(`-device ${JSON.stringify(raw)}: host= is not a PCI address`);
   }
   const device: QemuVfioDevice = { hostAddress, sysfsdev: values.get('sysfsdev') ?? null, id: values.get('id') ?? null };
+  // Kept only for a device behind a conventional PCI bridge, the one case where the bus
+  // changes the DMA address spaces. QEMU creates -device in order, so a bridge always
+  // comes before the devices plugged into it.
+  const bus = values.get('bus');
+  if (bus !== undefined && state.identity.conventionalPciBridges?.includes(bus)) device.bus = bus;
   state.identity.vfioDevices.push(device);
 }
 

@@ -45,4 +45,6 @@ export const DEMO_SILENT_ALERTS: readonly { alert: string; why: string }[] = [
   { alert: 'PinwatchStoreErrors', why: 'the demo database takes every cycle (no row is refused).' },
   { alert: 'PinwatchEbpfOff', why: 'the replay source runs.' },
   { alert: 'PinwatchDown', why: 'Prometheus scrapes the demo.' },
+  { alert: 'PinwatchOrchestratorLimitBelowCharge', why: 'no demo VM runs under libvirt: no orchestrator limit is exported.' },
+  { alert: 'PinwatchHostPinnedMemoryHigh', why: 'the demo VMs pin 34 % of the host RAM.' },
 ];

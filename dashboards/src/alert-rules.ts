@@ -7,6 +7,7 @@ import type { MonitoringConfig } from './monitoring-config.js';
 import { recordingRuleNames } from './recording-rules.js';
 import type { AlertingRule } from './rule-model.js';
 import { VM_JOIN_LABELS, vectorSelector } from './vector-selector.js';
+import { HOST_PINNED_WARNING_RATIO } from '../../analysis/host-pinned-memory.js';
 
 /** GitHub's anchor for a `## Name` heading: lower case. */
 export function runbookAnchor(alertName: string): string {
@@ -79,6 +80,37 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
         description:
           `VM ${vm} needs {{ $value | humanize1024 }}B charged (guest RAM x DMA address spaces) but its soft RLIMIT_MEMLOCK is lower: ` +
           'mapping the rest of guest RAM fails with ENOMEM, at start or at the next hotplug. Size the limit as N x guest RAM + 1 GiB.',
+      },
+    },
+    {
+      // The limit the layer above QEMU gives the domain (libvirt's rule or <hard_limit>) is below the charge.
+      alert: 'PinwatchOrchestratorLimitBelowCharge',
+      expr: [
+        `${s('pinwatch_vm_expected_locked_memory_bytes')}`,
+        `  > ${on} ${s('pinwatch_vm_orchestrator_memlock_limit_bytes')}`,
+        unlessCapIpcLock,
+        unless('underflow|iommufd'),
+      ].join('\n'),
+      for: '5m',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: `libvirt gives VM ${vm} an RLIMIT_MEMLOCK below what the kernel will charge for it.`,
+        description:
+          `VM ${vm} needs {{ $value | humanize1024 }}B charged (guest RAM x DMA address spaces) but the limit libvirt computes for its domain ` +
+          '(its <memtune><hard_limit>, or its own rule) is lower: the VM fails to start, or the next hotplug fails, with ENOMEM.',
+      },
+    },
+    {
+      // Pinned pages cannot be reclaimed or swapped; with unlimited limits nothing else stops VMs pinning the host's RAM.
+      alert: 'PinwatchHostPinnedMemoryHigh',
+      expr: `${s('pinwatch_host_pinned_memory_ratio')} > ${HOST_PINNED_WARNING_RATIO}`,
+      for: '15m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'VMs on {{ $labels.instance }} pin most of its RAM for DMA.',
+        description:
+          'The VFIO users on {{ $labels.instance }} pin {{ $value | humanizePercentage }} of its RAM. Pinned pages cannot be reclaimed, swapped or migrated: ' +
+          'the host and the next VM start run short of memory, and VMs with an unlimited RLIMIT_MEMLOCK (KubeVirt, <locked/> domains) have no limit to stop them first.',
       },
     },
     {

@@ -6,7 +6,7 @@
 import { datasourceVariable, labelValuesVariable, layoutPanels, type Dashboard } from './grafana-model.js';
 import type { MonitoringConfig } from './monitoring-config.js';
 import { recordingRuleNames } from './recording-rules.js';
-import { vectorSelector } from './vector-selector.js';
+import { VM_JOIN_LABELS, vectorSelector } from './vector-selector.js';
 
 export const FLEET_DASHBOARD_UID = 'pinwatch-fleet';
 
@@ -95,11 +95,18 @@ export function fleetDashboard(config: MonitoringConfig): Dashboard {
       {
         type: 'table',
         title: 'VMs with findings',
-        description: "Every finding open on a VM (kind, severity); `pinwatch snapshot` on the host explains each with its numbers.",
+        description:
+          "Every finding open on a VM (kind, severity), with who runs it (libvirt domain, OpenStack instance and project, KubeVirt namespace/VMI, Proxmox vmid, from pinwatch_vm_info); `pinwatch snapshot` on the host explains each with its numbers.",
         width: 24,
         height: 9,
         unit: 'short',
-        queries: [{ expr: `max by (instance, vm, kind, severity) (${s('pinwatch_vm_finding')} == 1)` }],
+        queries: [
+          {
+            expr:
+              `max by (instance, vm, kind, severity, orchestrator, domain, nova_instance, project, namespace, vmi, vmid) (` +
+              `(${s('pinwatch_vm_finding')} == 1) * on(${VM_JOIN_LABELS}) group_left(orchestrator, domain, nova_instance, project, namespace, vmi, vmid) ${s('pinwatch_vm_info')})`,
+          },
+        ],
         transformations: hideTimeColumn,
       },
       {
@@ -132,6 +139,16 @@ export function fleetDashboard(config: MonitoringConfig): Dashboard {
           { expr: s('pinwatch_host_expected_locked_memory_bytes'), legend: '{{instance}} expected' },
           { expr: s('pinwatch_host_pinned_memory_bytes'), legend: '{{instance}} VmPin' },
         ],
+      },
+      {
+        type: 'timeseries',
+        title: 'Host RAM pinned for DMA',
+        description:
+          "Share of each host's RAM its VFIO users pin (each page once). Pinned pages cannot be reclaimed or swapped; with unlimited limits (KubeVirt, <locked/> domains) this is the only bound. Alert PinwatchHostPinnedMemoryHigh.",
+        width: 12,
+        height: 8,
+        unit: 'percentunit',
+        queries: [{ expr: s('pinwatch_host_pinned_memory_ratio'), legend: '{{instance}}' }],
       },
       {
         type: 'timeseries',

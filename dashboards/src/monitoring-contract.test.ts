@@ -59,6 +59,8 @@ describe('alerts', () => {
     expect(alerts.map((alert) => alert.alert)).toEqual([
       'PinwatchMemlockHeadroomLow',
       'PinwatchMemlockLimitBelowExpected',
+      'PinwatchOrchestratorLimitBelowCharge',
+      'PinwatchHostPinnedMemoryHigh',
       'PinwatchLockedMemoryDrift',
       'PinwatchLockedMemoryUnderflow',
       'PinwatchDoubleCharged',

@@ -163,12 +163,18 @@ export function vmDashboard(config: MonitoringConfig): Dashboard {
       {
         type: 'table',
         title: 'VM identity and VFIO devices',
-        description: 'QEMU -uuid, VFIO backend, vIOMMU model, and the PCI devices bound to vfio-pci that the VM holds.',
+        description:
+          'uuid, VFIO backend, vIOMMU model, who runs the VM (libvirt domain, OpenStack instance, flavor and project, KubeVirt namespace and VMI, Proxmox vmid), ' +
+          'and the PCI devices bound to vfio-pci that the VM holds.',
         width: 24,
         height: 7,
         unit: 'short',
         queries: [
-          { expr: `max by (vm, uuid, backend, comm, viommu) (${s('pinwatch_vm_info')})` },
+          {
+            expr:
+              `max by (vm, uuid, backend, comm, viommu, orchestrator, domain, nova_instance, nova_flavor, project, user, namespace, vmi, vmid) ` +
+              `(${s('pinwatch_vm_info')})`,
+          },
           { expr: `max by (address, vendor, device, class, iommu_group) (${s('pinwatch_vfio_pci_device_info')})` },
         ],
         transformations: [{ id: 'organize', options: { excludeByName: { Time: true, Value: true } } }],

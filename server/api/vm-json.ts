@@ -10,6 +10,7 @@ import { type HostSample, isReadComplete } from '../../model/host-sample.js';
 import type { SampleRecord, VmRecord } from '../../model/store.js';
 import { errnoLabel } from '../metrics/errno-label.js';
 import { processStartTimeSeconds } from '../process-start-time.js';
+import { orchestratorJson, orchestratorJsonSchema } from './orchestrator-json.js';
 
 const bytesOrNull = z.number().nullable();
 
@@ -78,6 +79,8 @@ export const vmJsonSchema = z.object({
   staleFields: z.array(z.string()),
   /** Fields never read well for this process: placeholders (a memlockLimit of nulls here is unknown, not unlimited). */
   unknownFields: z.array(z.string()),
+  /** Who runs the VM (libvirt, OpenStack, KubeVirt, Proxmox); null when not analysed for it. */
+  orchestrator: orchestratorJsonSchema.nullable(),
 });
 export type VmJson = z.infer<typeof vmJsonSchema>;
 
@@ -188,6 +191,7 @@ export function vmJson(view: VmView, sample: HostSample, storeId: number | null)
     readErrors: (process.readErrors ?? []).map((error) => ({ file: error.path, reason: error.reason, message: error.message })),
     staleFields: [...(process.staleFields ?? [])],
     unknownFields: [...(process.unknownFields ?? [])],
+    orchestrator: orchestratorJson(analysis.orchestrator),
   };
 }
 

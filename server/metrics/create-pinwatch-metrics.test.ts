@@ -21,8 +21,8 @@ describe('createPinwatchMetrics before the first cycle', () => {
     expect(samples(lines, 'pinwatch_vfio_users')).toEqual([]);
     expect(samples(lines, 'pinwatch_process_locked_memory_bytes')).toEqual([]);
     expect(samples(lines, 'pinwatch_collection_cycles_total')).toEqual(['pinwatch_collection_cycles_total 0']);
-    // 5 collectors x 4 reasons, pre-set so rate() sees the first error.
-    expect(samples(lines, 'pinwatch_collector_errors_total')).toHaveLength(20);
+    // 7 collectors x 4 reasons, pre-set so rate() sees the first error.
+    expect(samples(lines, 'pinwatch_collector_errors_total')).toHaveLength(28);
     expect(lines).toContain('pinwatch_collector_errors_total{collector="vfio_users",reason="vanished"} 0');
     expect(samples(lines, 'pinwatch_ebpf_runner_exits_total')).toEqual([
       'pinwatch_ebpf_runner_exits_total{outcome="clean"} 0',

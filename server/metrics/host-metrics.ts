@@ -46,5 +46,23 @@ export function hostFamilies(model: MetricsReadModel): MetricFamily[] {
     'Sum of guest RAM over the VMs whose guest RAM is known.',
     (host) => host.guestMemoryBytes,
   ));
+  families.push(hostFigure(
+    'pinwatch_host_pinned_physical_memory_bytes',
+    'Host RAM pinned for DMA by the VFIO users, each page once (per VM the charge capped at guest RAM); pinned pages cannot be reclaimed or swapped.',
+    (host) => host.pinnedPhysicalBytes ?? null,
+  ));
+  families.push(hostFigure(
+    'pinwatch_host_pinned_memory_ratio',
+    'pinwatch_host_pinned_physical_memory_bytes / MemTotal; absent when MemTotal is unknown.',
+    (host) => host.pinnedMemoryRatio ?? null,
+  ));
+  families.push(gaugeFamily({
+    name: 'pinwatch_host_finding',
+    help: '1 for each host-level finding currently open (host-pinned-memory-high).',
+    labelNames: ['kind', 'severity'],
+    fill: (emit) => {
+      for (const finding of model.latestCycle()?.host.findings ?? []) emit({ kind: finding.kind, severity: finding.severity }, 1);
+    },
+  }));
   return families;
 }

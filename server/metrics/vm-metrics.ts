@@ -22,20 +22,63 @@ export function vmFamilies(model: MetricsReadModel): MetricFamily[] {
 
   families.push(gaugeFamily({
     name: 'pinwatch_vm_info',
-    help: 'Always 1; identity of the VM: QEMU -uuid, VFIO backend (type1, iommufd), comm and vIOMMU model.',
-    labelNames: ['vm', 'uuid', 'backend', 'comm', 'viommu'],
+    help:
+      'Always 1; identity of the VM: uuid (libvirt, else QEMU -uuid), VFIO backend (type1, iommufd), comm, vIOMMU model, ' +
+      'and who runs it: orchestrator (libvirt, openstack, kubevirt, proxmox, none), libvirt domain, KubeVirt namespace and VMI, ' +
+      'Proxmox vmid, OpenStack Nova instance name, flavor, project and user.',
+    labelNames: [
+      'vm',
+      'uuid',
+      'backend',
+      'comm',
+      'viommu',
+      'orchestrator',
+      'domain',
+      'namespace',
+      'vmi',
+      'vmid',
+      'nova_instance',
+      'nova_flavor',
+      'project',
+      'user',
+    ],
     fill: (emit) => {
       for (const { analysis, process } of vms()) {
+        const who = analysis.orchestrator;
         emit(
           {
             vm: analysis.vmName,
-            uuid: process.qemu?.uuid ?? '',
+            uuid: who?.uuid ?? process.qemu?.uuid ?? '',
             backend: process.backend,
             comm: process.comm,
             viommu: process.qemu?.viommu ?? '',
+            orchestrator: who?.kind ?? 'none',
+            domain: who?.domain ?? '',
+            namespace: who?.namespace ?? '',
+            vmi: who?.vmi ?? '',
+            vmid: who?.vmid === null || who?.vmid === undefined ? '' : String(who.vmid),
+            nova_instance: who?.novaInstance ?? '',
+            nova_flavor: who?.novaFlavor ?? '',
+            project: who?.project ?? '',
+            user: who?.user ?? '',
           },
           1,
         );
+      }
+    },
+  }));
+  families.push(gaugeFamily({
+    name: 'pinwatch_vm_orchestrator_memlock_limit_bytes',
+    help:
+      "RLIMIT_MEMLOCK libvirt's rule gives the VM's domain (qemuDomainGetMemLockLimitBytes: hard_limit, else factor x RAM + 1 GiB); " +
+      '+Inf for <locked/>; absent when no libvirt domain matched or the rule sets none.',
+    labelNames: ['vm', 'rule'],
+    fill: (emit) => {
+      for (const { analysis } of vms()) {
+        const rule = analysis.orchestrator?.libvirtMemlock;
+        if (!rule) continue;
+        if (rule.limitBytes !== null) emit({ vm: analysis.vmName, rule: rule.rule }, rule.limitBytes);
+        else if (rule.rule === 'locked') emit({ vm: analysis.vmName, rule: rule.rule }, Infinity);
       }
     },
   }));

@@ -200,6 +200,21 @@ export function fullCycle(): CycleResult {
           explanation: '512 pages failed to charge with ENOMEM: web-01 hit RLIMIT_MEMLOCK (5.0 GiB).',
         },
       ],
+      orchestrator: {
+        kind: 'openstack',
+        domain: 'instance-0000002a',
+        uuid: '0c4c5b6e-9d41-4b7b-8f9e-3a2f1e0d0c2a',
+        matchedBy: 'uuid',
+        namespace: null,
+        vmi: null,
+        podUid: null,
+        vmid: null,
+        novaInstance: 'web-01',
+        novaFlavor: 'g1.gpu',
+        project: 'demo',
+        user: 'alice',
+        libvirtMemlock: { rule: 'vfio', limitBytes: 5 * GiB, memoryFactor: 1, explanation: 'RAM + 1 GiB' },
+      },
     },
     ebpf: testEbpfView(),
   });
@@ -220,6 +235,11 @@ export function fullCycle(): CycleResult {
   });
   return testCycle({
     vms: [web, db],
+    host: {
+      pinnedPhysicalBytes: 12 * GiB,
+      pinnedMemoryRatio: 0.75,
+      findings: [{ kind: 'host-pinned-memory-high', severity: 'warning', explanation: 'VFIO users pin 12 GiB of 16 GiB.' }],
+    },
     leaks: [{ processKey: `${BOOT_ID}:3131:50000`, vmName: 'old-01', exitedAtMs: SAMPLE_TAKEN_AT_MS - 60_000, leakedPages: 1024 }],
     ebpfUnattributedReleasedPagesTotal: 64,
     sample: {
