@@ -39,6 +39,17 @@ if [ ! -s "$modules_tar" ]; then
   rm -rf "$work"
 fi
 
+# Nothing changed since the last build (the compiled code, the dependencies, the runtime,
+# the packaging files): keep that .deb.
+key=$( { find dist -path dist/pkg -prune -o -name '*.js' -type f -print0 | sort -z | xargs -0 sha256sum
+         sha256sum package.json package-lock.json README.md deploy/* packaging/*.sh packaging/node-version \
+           packaging/debian/* migrations/* fixtures/ebpf/demo-replay.json "$addon" "$node24/bin/node" "$modules_tar"; } \
+       | sha256sum | cut -c1-16)
+if [ -s "$deb" ] && [ "$(cat "$deb.key" 2>/dev/null)" = "$key" ]; then
+  echo "package: $deb is current (inputs unchanged)"
+  exit 0
+fi
+
 stage=$(mktemp -d "${TMPDIR:-/tmp}/pinwatch-deb.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 root="$stage/root"
@@ -91,7 +102,8 @@ sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_kib/" \
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -print0 | sort -z | xargs -0 md5sum | sed 's| \./| |') >"$root/DEBIAN/md5sums"
 
 mkdir -p "$out_dir"
-# xz -3: a third of the time of the default -6 for a package that is mostly the node binary.
-dpkg-deb --root-owner-group -Zxz -z3 --build "$root" "$deb.tmp" >/dev/null
+# gzip, not xz: xz took minutes of CPU for a package that is mostly the node binary.
+dpkg-deb --root-owner-group -Zgzip -z6 --build "$root" "$deb.tmp" >/dev/null
 mv "$deb.tmp" "$deb"
+echo "$key" >"$deb.key"
 echo "package: $deb ($(du -h "$deb" | cut -f1), installed ${installed_kib} KiB, node $("$node24/bin/node" --version))"

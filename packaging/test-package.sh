@@ -62,7 +62,7 @@ passwd_line=$(in_root getent passwd pinwatch || true)
 uid=$(echo "$passwd_line" | cut -d: -f3)
 expect "pinwatch is a system user ($passwd_line)" sh -c "[ -n '$uid' ] && [ '$uid' -lt 1000 ]"
 expect "pinwatch's home is /var/lib/pinwatch, shell nologin" [ "$(echo "$passwd_line" | cut -d: -f6,7)" = "/var/lib/pinwatch:/usr/sbin/nologin" ]
-expect "group pinwatch exists" in_root getent group pinwatch
+expect "group pinwatch exists" sh -c "chroot '$root' getent group pinwatch >/dev/null"
 state=$(in_root stat -c '%U:%G %a' /var/lib/pinwatch)
 expect "/var/lib/pinwatch is pinwatch:pinwatch 750 (got $state)" [ "$state" = "pinwatch:pinwatch 750" ]
 expect "/etc/pinwatch/pinwatch.yaml is a conffile" grep -qx /etc/pinwatch/pinwatch.yaml "$root/var/lib/dpkg/info/pinwatch.conffiles"
@@ -114,7 +114,7 @@ build_info=$(node -e "fetch('http://127.0.0.1:$port/metrics').then(r => r.text()
 expect "/metrics pinwatch_build_info names $node_version ($build_info)" grep -qF "node_version=\"$node_version\"" <<<"$build_info"
 kill -TERM "$serve_pid" 2>/dev/null || true
 wait "$serve_pid" 2>/dev/null || true
-db_owner=$(stat -c '%U' "$root/var/lib/pinwatch/pinwatch.db" 2>/dev/null || echo missing)
+db_owner=$(in_root stat -c '%U' /var/lib/pinwatch/pinwatch.db 2>/dev/null || echo missing)
 expect "the database /var/lib/pinwatch/pinwatch.db exists, owned by pinwatch (got $db_owner)" [ "$db_owner" = pinwatch ]
 [ "$ready" = yes ] || sed 's/^/  serve: /' "$work/serve.log" | tail -n 20
 
@@ -136,7 +136,7 @@ got=$(in_root dpkg-query -W -f='${Status}' pinwatch 2>/dev/null || true)
 expect "dpkg knows nothing of pinwatch any more ('$got')" sh -c "[ -z '$got' ] || [ '$got' = 'unknown ok not-installed' ]"
 
 if command -v lintian >/dev/null; then
-  lintian --no-tag-display-limit "$deb" >"$repo/dist/pkg/lintian.txt" 2>&1 || true
+  lintian --tag-display-limit 0 "$deb" >"$repo/dist/pkg/lintian.txt" 2>&1 || true
   errors=$(grep -c '^E:' "$repo/dist/pkg/lintian.txt" || true)
   warnings=$(grep -c '^W:' "$repo/dist/pkg/lintian.txt" || true)
   echo "test-package: lintian: $errors errors, $warnings warnings (dist/pkg/lintian.txt)"
