@@ -27,7 +27,7 @@ npm run --silent build
 
 # Production node_modules, cached by the lock file: npm ci --omit=dev with no install
 # scripts (better-sqlite3's would compile for the machine's node), then the Node 24 addon.
-lock_hash=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
+lock_hash=$(sha256sum <package-lock.json | cut -c1-16)
 modules_tar="$cache_dir/prod-node_modules-$lock_hash.tar"
 if [ ! -s "$modules_tar" ]; then
   echo "package: npm ci --omit=dev (once per lock file; cached in $modules_tar)"
@@ -68,18 +68,35 @@ mkdir -p "$lib/fixtures/ebpf"
 cp fixtures/ebpf/demo-replay.json "$lib/fixtures/ebpf/"
 
 tar -C "$lib" -xf "$modules_tar"
+# What the packages ship for their own development (tests, benchmarks, docs, dotfiles,
+# npm's bin links) is not needed to run: lintian flags it and it is dead weight.
+rm -rf "$lib/node_modules/.bin" "$lib/node_modules/.package-lock.json"
+find "$lib/node_modules" -depth -type d \( -name test -o -name tests -o -name benchmark -o -name benchmarks \
+  -o -name integration -o -name example -o -name examples -o -name docs -o -name .github \) -exec rm -rf {} +
+find "$lib/node_modules" -type f \( -name '.*' -o -name '*.html' \) -delete
+# Nothing in node_modules is run directly (the bundled node loads it): no executable bits.
+find "$lib/node_modules" -type f -exec chmod 0644 {} +
 bs3="$lib/node_modules/better-sqlite3"
 # Only the compiled addon: no sqlite3 sources, no build tree.
 rm -rf "$bs3/build" "$bs3/deps" "$bs3/src" "$bs3/binding.gyp"
 mkdir -p "$bs3/build/Release"
 cp "$addon" "$bs3/build/Release/better_sqlite3.node"
+strip --strip-unneeded "$bs3/build/Release/better_sqlite3.node"
 chmod 0644 "$bs3/build/Release/better_sqlite3.node"
 
 mkdir -p "$lib/node/bin"
 cp "$node24/bin/node" "$lib/node/bin/node"
+# Debug symbols off (the dynamic symbol table addons link against stays): 127 -> ~100 MB.
+strip "$lib/node/bin/node"
+cp "$node24/LICENSE" "$lib/node/LICENSE"
 chmod 0755 "$lib/node/bin/node"
 
+# /usr/bin/pinwatch runs main.js with the bundled node: its `#!/usr/bin/env node` would name
+# a node the package does not depend on.
+sed -i '1{/^#!/d}' "$lib/dist/cli/main.js"
 install -m 0755 packaging/debian/pinwatch-wrapper.sh "$root/usr/bin/pinwatch"
+mkdir -p "$root/usr/share/lintian/overrides"
+install -m 0644 packaging/debian/lintian-overrides "$root/usr/share/lintian/overrides/pinwatch"
 install -m 0644 deploy/pinwatch.service "$root/lib/systemd/system/pinwatch.service"
 install -m 0644 deploy/pinwatch.example.yaml "$root/etc/pinwatch/pinwatch.yaml"
 install -m 0644 packaging/debian/copyright "$root/usr/share/doc/pinwatch/copyright"
