@@ -63,6 +63,7 @@ cp package.json "$lib/"
   mkdir -p "$lib/dist/$(dirname "$f")"
   cp "dist/$f" "$lib/dist/$f"
 done
+find "$lib/dist" -type f -exec chmod 0644 {} +
 cp -r migrations "$lib/"
 mkdir -p "$lib/fixtures/ebpf"
 cp fixtures/ebpf/demo-replay.json "$lib/fixtures/ebpf/"
@@ -72,7 +73,8 @@ tar -C "$lib" -xf "$modules_tar"
 # npm's bin links) is not needed to run: lintian flags it and it is dead weight.
 rm -rf "$lib/node_modules/.bin" "$lib/node_modules/.package-lock.json"
 find "$lib/node_modules" -depth -type d \( -name test -o -name tests -o -name benchmark -o -name benchmarks \
-  -o -name integration -o -name example -o -name examples -o -name docs -o -name .github \) -exec rm -rf {} +
+  -o -name integration -o -name example -o -name examples -o -name docs -o -name .github -o -name .husky \) \
+  -exec rm -rf {} +
 find "$lib/node_modules" -type f \( -name '.*' -o -name '*.html' \) -delete
 # Nothing in node_modules is run directly (the bundled node loads it): no executable bits.
 find "$lib/node_modules" -type f -exec chmod 0644 {} +
