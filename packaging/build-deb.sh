@@ -41,7 +41,7 @@ fi
 
 # Nothing changed since the last build (the compiled code, the dependencies, the runtime,
 # the packaging files): keep that .deb.
-key=$( { find dist -path dist/pkg -prune -o -name '*.js' -type f -print0 | sort -z | xargs -0 sha256sum
+key=$( { find dist \( -path dist/pkg -o -path dist/bench-build \) -prune -o -name '*.js' -type f -print0 | sort -z | xargs -0 sha256sum
          sha256sum package.json package-lock.json README.md deploy/* packaging/*.sh packaging/node-version \
            packaging/debian/* migrations/* fixtures/ebpf/demo-replay.json "$addon" "$node24/bin/node" "$modules_tar"; } \
        | sha256sum | cut -c1-16)
@@ -59,7 +59,7 @@ mkdir -p "$lib" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/pinwatch" 
 
 cp package.json "$lib/"
 # dist/ minus source maps (they point at .ts files that do not ship), build info and packages.
-(cd dist && find . -path ./pkg -prune -o -name '*.js' -print) | while read -r f; do
+(cd dist && find . \( -path ./pkg -o -path ./bench-build \) -prune -o -name '*.js' -print) | while read -r f; do
   mkdir -p "$lib/dist/$(dirname "$f")"
   cp "dist/$f" "$lib/dist/$f"
 done
