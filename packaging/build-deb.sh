@@ -59,10 +59,16 @@ mkdir -p "$lib" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/pinwatch" 
 
 cp package.json "$lib/"
 # dist/ minus source maps (they point at .ts files that do not ship), build info and packages.
-(cd dist && find . \( -path ./pkg -o -path ./bench-build \) -prune -o -name '*.js' -print) | while read -r f; do
+# Exactly the files tsconfig.build.json compiles (its sources, as tsc lists them), so a
+# stale dist/test/ or dist/lab/ left by an older build can never be packaged.
+npx tsc -p tsconfig.build.json --listFilesOnly | grep "^$repo/" | grep -v '/node_modules/' \
+  | sed -e "s|^$repo/||" -e 's|\.ts$|.js|' >"$stage/dist-files"
+[ -s "$stage/dist-files" ] || { echo "package: tsc listed no files for tsconfig.build.json" >&2; exit 1; }
+while read -r f; do
+  [ -f "dist/$f" ] || { echo "package: dist/$f missing after the build" >&2; exit 1; }
   mkdir -p "$lib/dist/$(dirname "$f")"
   cp "dist/$f" "$lib/dist/$f"
-done
+done <"$stage/dist-files"
 find "$lib/dist" -type f -exec chmod 0644 {} +
 cp -r migrations "$lib/"
 mkdir -p "$lib/fixtures/ebpf"
