@@ -6,6 +6,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSnapshotCommand } from './commands/snapshot.js';
 import { PINWATCH_VERSION } from './version.js';
+import { versionLine } from './version-line.js';
 
 /**
  * pinwatch: per-VM VFIO DMA pinning and RLIMIT_MEMLOCK accounting.
@@ -14,7 +15,7 @@ import { PINWATCH_VERSION } from './version.js';
  */
 const program = new Command('pinwatch')
   .description('VFIO DMA pinning and memlock accounting, per VM: what the kernel pinned, what it charged, and why they differ')
-  .version(PINWATCH_VERSION)
+  .version(versionLine(PINWATCH_VERSION, process.version))
   .showHelpAfterError();
 
 registerServeCommand(program);

@@ -4,10 +4,11 @@
 #   bpftrace (the eBPF runner inside the kernel lab), qemu-system-x86 + busybox-static +
 #   cpio + kmod (the kernel lab), build-essential + python3 (better-sqlite3 builds from source),
 #   openssl + curl (the web config tests make certificates and scrape over TLS with basic auth),
-#   chromium (the status page checked in a real headless browser by the e2e suite).
+#   chromium (the status page checked in a real headless browser by the e2e suite),
+#   debootstrap + lintian (the .deb's install test), systemd (systemd-analyze: the unit's score).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(prometheus bpftrace qemu-system-x86 busybox-static cpio kmod build-essential python3 ca-certificates openssl curl chromium)
+packages=(prometheus bpftrace qemu-system-x86 busybox-static cpio kmod build-essential python3 ca-certificates openssl curl chromium debootstrap lintian systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
