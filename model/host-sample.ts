@@ -98,6 +98,35 @@ export interface VfioProcessSample extends ProcessIdentity {
   cmdline: string[];
   /** Parsed when the process is QEMU; null otherwise. */
   qemu: QemuIdentity | null;
+  /**
+   * The files of this process that could not be read or parsed this cycle
+   * (file, reason, message). Absent or empty: the read was complete.
+   */
+  readErrors?: CollectorError[];
+  /** Fields holding the last good value of an earlier cycle, because this cycle's file failed. */
+  staleFields?: ProcessReadField[];
+  /**
+   * Fields never read well for this process: their value is a placeholder
+   * (0; a memlockLimit of nulls that must not be read as unlimited; an empty
+   * cmdline with no QEMU identity).
+   */
+  unknownFields?: ProcessReadField[];
+}
+
+/** The per-process values a failed file can leave stale or unknown. */
+export type ProcessReadField =
+  | 'startTimeTicks'
+  | 'uid'
+  | 'lockedBytes'
+  | 'pinnedBytes'
+  | 'residentBytes'
+  | 'hasCapIpcLock'
+  | 'memlockLimit'
+  | 'cmdline';
+
+/** true when every file of the process read and parsed this cycle. */
+export function isReadComplete(process: VfioProcessSample): boolean {
+  return (process.readErrors?.length ?? 0) === 0 && (process.staleFields?.length ?? 0) === 0 && (process.unknownFields?.length ?? 0) === 0;
 }
 
 export interface PciDevice {
