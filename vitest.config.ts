@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', 'lab/**/*.lab.test.ts', 'test/e2e/**'],
     pool: 'forks',
+    // Fails the run if anything is left in its temp directory (fixture trees, databases, the demo's).
+    globalSetup: ['test/setup/no-leftover-temp-files.ts'],
     testTimeout: 20000,
   },
 });

@@ -8,6 +8,8 @@ export default defineConfig({
     include: ['test/e2e/**/*.e2e.ts', 'dashboards/e2e/**/*.e2e.ts'],
     pool: 'forks',
     fileParallelism: false,
+    // Fails the run if anything is left in its temp directory (the demo's tree, Prometheus' data).
+    globalSetup: ['test/setup/no-leftover-temp-files.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },

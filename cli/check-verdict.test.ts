@@ -5,7 +5,7 @@ import { CycleAttribution } from '../daemon/cycle-attribution.js';
 import { silentLogger } from '../model/logger.js';
 import { buildCycleResult } from '../daemon/build-cycle-result.js';
 import type { HostSample, VfioProcessSample } from '../model/host-sample.js';
-import { checkVerdict } from './check-verdict.js';
+import { checkVerdict, unknownVerdict } from './check-verdict.js';
 import { formatSnapshotTable } from './format-snapshot.js';
 
 const GiB = 1024 ** 3;
@@ -44,27 +44,40 @@ const tooSmall = vfioProcess({
 });
 
 describe('checkVerdict', () => {
-  it('OK (0) when every VM is healthy', () => {
-    expect(checkVerdict(result([healthy]))).toEqual({ exitCode: 0, line: 'PINWATCH OK - 1 VFIO user, no warning or critical finding' });
+  const perf = (users: number, lockedGiB: number, expectedGiB: number, critical: number, warning: number, failed = 0) =>
+    `vfio_users=${users};;;0 locked=${lockedGiB * GiB}B;;;0 expected=${expectedGiB * GiB}B;;;0 critical=${critical};;;0 ` +
+    `warning=${warning};;;0 collector_errors=0;;;0 failed_collectors=${failed};;;0`;
+
+  it('OK (0) when every VM is healthy, with perfdata after the bar', () => {
+    expect(checkVerdict(result([healthy]))).toEqual({
+      exitCode: 0,
+      line: `PINWATCH OK - 1 VFIO user, no warning or critical finding | ${perf(1, 4, 4, 0, 0)}`,
+    });
   });
   it('WARNING (1) names the VM and the finding', () => {
-    expect(checkVerdict(result([healthy, nearLimit]))).toEqual({
-      exitCode: 1,
-      line: 'PINWATCH WARNING - 2 VFIO users; near memlock-headroom-low',
-    });
+    const verdict = checkVerdict(result([healthy, nearLimit]));
+    expect(verdict.exitCode).toBe(1);
+    expect(verdict.line).toMatch(/^PINWATCH WARNING - 2 VFIO users; near memlock-headroom-low \| vfio_users=2;;;0 .* warning=1;;;0 /);
   });
   it('CRITICAL (2) lists critical first', () => {
     const verdict = checkVerdict(result([nearLimit, tooSmall]));
     expect(verdict.exitCode).toBe(2);
-    expect(verdict.line).toBe(
+    expect(verdict.line.split(' | ')[0]).toBe(
       'PINWATCH CRITICAL - 2 VFIO users; small memlock-limit-below-expected, small memlock-headroom-low, near memlock-headroom-low',
     );
+    expect(verdict.line.split(' | ')[1]).toContain('critical=2;;;0 warning=1;;;0');
   });
-  it('a failed collector is a warning: the numbers may be incomplete', () => {
+  it('a failed collector is UNKNOWN (3): the numbers are incomplete', () => {
     expect(checkVerdict(result([], true))).toEqual({
-      exitCode: 1,
-      line: 'PINWATCH WARNING - 0 VFIO users; collector vfio_users failed',
+      exitCode: 3,
+      line: `PINWATCH UNKNOWN - 0 VFIO users; collector vfio_users failed | ${perf(0, 0, 0, 0, 0, 1)}`,
     });
+  });
+  it('a failed collector does not hide a critical finding that was seen', () => {
+    expect(checkVerdict(result([tooSmall], true)).exitCode).toBe(2);
+  });
+  it('the status line is one line, without a bar that would start perfdata', () => {
+    expect(unknownVerdict('a\nb | c')).toEqual({ exitCode: 3, line: 'PINWATCH UNKNOWN - a; b / c' });
   });
 });
 

@@ -18,6 +18,8 @@ import { createPinwatchMetrics, type PinwatchMetrics } from '../server/metrics/c
 import { EbpfStateRepository } from '../store/ebpf-state-repository.js';
 import { bundledMigrationsDir, openDatabase } from '../store/open-database.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { mayCreateDatabaseDirectory } from './database-directory.js';
+import { LiveSettings } from './live-settings.js';
 import { PINWATCH_VERSION } from './version.js';
 
 export interface ComposeOptions {
@@ -37,6 +39,8 @@ export interface PinwatchRuntime {
   app: FastifyInstance;
   collectors: Collector[];
   store: SqliteStore | null;
+  /** What a SIGHUP reload may change while running (cli/reload-config.ts). */
+  live: LiveSettings;
   /** Start long-lived collectors (bpftrace) so probes attach before the first cycle. */
   startSources(): void;
   /** Stop the loop (finishing the cycle in flight), the collectors' children, the server and the store. */
@@ -64,7 +68,9 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
   const paths: HostPaths = { procfs: config.path.procfs, sysfs: config.path.sysfs, devfs: config.path.devfs };
 
   // One connection shared by the store and the eBPF ledger (same file, same migrations).
-  const database = options.withStore ? openDatabase({ path: config.db.path, migrationsDir: bundledMigrationsDir() }) : null;
+  const database = options.withStore
+    ? openDatabase({ path: config.db.path, migrationsDir: bundledMigrationsDir(), createParentDirectory: mayCreateDatabaseDirectory(config.db.path) })
+    : null;
   let store: SqliteStore | null = null;
   let ebpfState: EbpfStateRepository | null = null;
   try {
@@ -103,11 +109,15 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     initialLedger: ebpfState?.load() ?? null,
     thresholds: { ...defaultEbpfMismatchThresholds, leakGraceMs: config.ebpf.leakGrace },
   });
-  const thresholds = analysisThresholdsFrom(config);
+  const live = new LiveSettings({
+    intervalMs: config.collection.interval,
+    retentionMs: config.db.retention,
+    thresholds: analysisThresholdsFrom(config),
+  });
 
   const daemon = new PinwatchDaemon({
-    collect: () => runCollectionCycle(collectors, { paths, clock }),
-    analyze: (sample) => buildCycleResult(sample, thresholds, attribution),
+    collect: () => runCollectionCycle(live.activeCollectors(collectors), { paths, clock }),
+    analyze: (sample) => buildCycleResult(sample, live.thresholds, attribution),
     onRecorded: (result) => {
       if (result.ebpfLedger) attribution.ledgerPersisted(result.ebpfLedger);
     },
@@ -115,8 +125,13 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     metrics,
     logger,
     nowMs: () => clock.nowMs(),
-    intervalMs: config.collection.interval,
-    retentionMs: config.db.retention,
+    // Getters: a SIGHUP reload changes these for the next cycle.
+    get intervalMs() {
+      return live.intervalMs;
+    },
+    get retentionMs() {
+      return live.retentionMs;
+    },
   });
 
   const app = buildApp({
@@ -135,6 +150,7 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     app,
     collectors,
     store,
+    live,
     startSources: () => ebpfCollector?.start(),
     async close() {
       await daemon.stop();

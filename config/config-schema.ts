@@ -24,7 +24,15 @@ const sizeBytes = z.union([z.number().nonnegative(), z.string()]).transform((val
 
 const listenAddress = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9477 or [::1]:9477');
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9477 or [::1]:9477')
+  .superRefine((address, ctx) => {
+    // The regex allows five digits; a TCP port is 16 bits, and 0 would ask the kernel for any port.
+    const portText = address.slice(address.lastIndexOf(':') + 1);
+    const port = Number(portText);
+    if (/^\d+$/.test(portText) && (port < 1 || port > 65535)) {
+      ctx.addIssue({ code: 'custom', message: `port ${portText} is out of range: must be from 1 to 65535` });
+    }
+  });
 
 /** "auto" (bpftrace when it can run, else off with the reason), "bpftrace", "off", or "replay:FILE". */
 const ebpfSource = z.string().regex(/^(auto|bpftrace|off|replay:.+)$/, 'must be auto, bpftrace, off or replay:FILE');

@@ -72,4 +72,12 @@ describe('deploy/pinwatch.example.yaml', () => {
     expect(config.ebpf.leakGrace).toBe(60_000);
     expect(config.analysis.headroomWarning).toBe(256 * 1024 ** 2);
   });
+
+  it('a listen port outside 1..65535 is a config error naming the flag and the port', () => {
+    expect(() => load({ flags: { 'web.listen-address': ':99999' } })).toThrow(
+      new ConfigError('invalid config: web.listenAddress (from flag --web.listen-address): port 99999 is out of range: must be from 1 to 65535'),
+    );
+    expect(() => load({ flags: { 'web.listen-address': '127.0.0.1:0' } })).toThrow(/port 0 is out of range/);
+    expect(load({ flags: { 'web.listen-address': '[::1]:65535' } }).web.listenAddress).toBe('[::1]:65535');
+  });
 });

@@ -26,6 +26,10 @@ export function registerDemoCommand(program: Command): void {
     .option('--snapshot', 'print `pinwatch snapshot` of the demo host and exit instead of serving')
     .action(async (options: Record<string, string | boolean | undefined>) => {
       const root = makeFixtureTempDir('pinwatch-demo-');
+      // The fixture tree and the demo database live only as long as the demo: 'exit' also runs
+      // on SIGINT/SIGTERM (serve's handlers end in process.exit) and on a start-up error.
+      const removeRoot = () => rmSync(root, { recursive: true, force: true });
+      process.on('exit', removeRoot);
       const paths = writeDemoHost(path.join(root, 'host'));
       writeDemoKernelLog(paths);
       if (options.snapshot) {
@@ -34,7 +38,7 @@ export function registerDemoCommand(program: Command): void {
           const config = demoHostConfig(paths, {});
           process.stdout.write(`${formatSnapshotTable(await runOneShotCycle(config))}\n`);
         } finally {
-          rmSync(root, { recursive: true, force: true });
+          removeRoot();
         }
         return;
       }
@@ -46,7 +50,7 @@ export function registerDemoCommand(program: Command): void {
         // retired-12 exits a few seconds in; report its leak soon, not after the default minute.
         'ebpf.leak-grace': '5s',
       });
-      await runServe(config, { demoHost: root });
+      await runServe(config, { sources: null, extraLog: { demoHost: root } });
       // A live "RLIMIT_MEMLOCK exceeded" after start-up, as a failing MAP_DMA would log it.
       setTimeout(() => appendDemoMemlockRecord(paths), 2000).unref();
       // retired-12 exits with 1024 pages still pinned: the leak-after-exit case.

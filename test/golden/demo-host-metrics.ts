@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { demoHostConfig } from '../../cli/commands/demo.js';
 import { composePinwatch } from '../../cli/compose-pinwatch.js';
@@ -31,5 +32,6 @@ export async function renderDemoHostMetrics(format: 'prometheus' | 'openmetrics'
     return runtime.metrics.render(format).body.replace(/node_version="[^"]*"/, 'node_version="NODE_VERSION"');
   } finally {
     await runtime.close();
+    rmSync(root, { recursive: true, force: true });
   }
 }
