@@ -8,7 +8,8 @@
 # Environment (set by lab/run-lab.sh through job.sh):
 #   LAB_OUT            results directory (the writable 9p share)
 #   LAB_BIN            the vfio-cases binary
-#   LAB_BT             ground-truth bpftrace script (captured 6.1 vfio.bt)
+#   LAB_BT             ground-truth bpftrace script; empty (default): generated for the running
+#                      kernel from /proc/kallsyms by guest/ground-truth-bt.sh
 #   LAB_PINWATCH       pinwatch's dist/cli/main.js, empty to run without pinwatch
 #   LAB_PINWATCH_FLAGS extra serve flags (optional)
 #   LAB_CASE_MIB       size of each case's buffer (default 64)
@@ -21,7 +22,7 @@ trap '' PIPE
 
 OUT="${LAB_OUT:?}"
 BIN="${LAB_BIN:?}"
-BT="${LAB_BT:?}"
+BT="${LAB_BT:-}"
 PINWATCH="${LAB_PINWATCH:-}"
 CASE_MIB="${LAB_CASE_MIB:-64}"
 COST_MIB="${LAB_COST_MIB:-256}"
@@ -209,6 +210,14 @@ save_pinwatch_probe_script() {
 
 # ------------------------------------------------------------------ ground truth + pinwatch
 echo never > "$THP"
+if [ -z "$BT" ]; then
+  BT="$OUT/ground-truth.bt"
+  bash "$(dirname "${BASH_SOURCE[0]}")/ground-truth-bt.sh" "$OUT/ground-truth.probes" > "$BT" ||
+    { err "could not generate the ground-truth script for $(uname -r)"; exit 1; }
+else
+  cp "$BT" "$OUT/ground-truth.bt"
+  grep -cE '^k(ret)?probe:' "$BT" > "$OUT/ground-truth.probes"
+fi
 t0="$(uptime_s)"
 start_bpftrace "$BT" "$OUT/ground-truth.bpftrace.json" || exit 1
 GT_PID=$BT_PID
