@@ -14,7 +14,6 @@
 #                                             else the vfio_lock_acct clone returning 0 (5.10)
 #   @alv_inc @alv_dec @alv_failed             __account_locked_vm (mm/util.c), cross-check
 #   @unpin_calls @unpin_range_pages @unpinned_pages   vfio_unpin_pages_remote
-#   @charge_source                            1 = mm_lock_acct, 2 = vfio_lock_acct clone
 set -euo pipefail
 count_file="${1:?usage: ground-truth-bt.sh <attach-count file>}"
 
@@ -42,7 +41,6 @@ cat <<BT
 BEGIN
 {
 	printf("vfio.bt attached\n");
-	@charge_source = $([ -n "$mm_lock_acct" ] && echo 1 || echo 2);
 }
 
 kprobe:$pin
