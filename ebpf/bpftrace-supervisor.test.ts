@@ -13,7 +13,7 @@ const FAST: Partial<SupervisorTiming> = {
   initialBackoffMs: 10,
   maxBackoffMs: 40,
   stopTimeoutMs: 300,
-  attachTimeoutMs: 400,
+  attachTimeoutMs: 3_000, // node starting the fake under a loaded CI machine can take a second
   staleAfterMs: 5_000,
   replanAfterMs: 50,
 };
@@ -93,6 +93,37 @@ describe('BpftraceSupervisor', () => {
     expect(s.stats().exits.error).toBe(2);
     expect(failedReasons[0]).toMatch(/bpftrace exited with code 1: ERROR: kretprobe:vfio_pin_pages_remote: Could not attach; restarting in/);
     expect(stderr).toContain('ERROR: kretprobe:vfio_pin_pages_remote: Could not attach');
+  });
+
+  it('does not restart a program bpftrace cannot load: failed with bpftrace\'s own error line, one start', async () => {
+    const s = supervisor(prepared(['loaderror', 'ok']));
+    const failed = waitFor(s, (state) => state === 'failed');
+    s.start();
+    await failed;
+    // Ten backoff periods later there is still one start and no restart scheduled.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(s.stats()).toMatchObject({ state: 'failed', starts: 1 });
+    expect(s.stats().exits.error).toBe(1);
+    expect(s.stats().reason).toBe(
+      "bpftrace cannot load the probe program: stdin:43:7-19: ERROR: Unknown struct/union: 'struct task_struct' (not restarted: fix the plan or the host, then restart pinwatch)",
+    );
+  });
+
+  it('reports a program that does not compile as failed (not off) and never spawns bpftrace', async () => {
+    const s = supervisor(async () => ({
+      ok: false,
+      failure: 'compile',
+      reason: "bpftrace cannot compile the probe program: stdin:43:7-19: ERROR: Unknown struct/union: 'struct task_struct'",
+      retryable: false,
+      plan: null,
+      checks: [],
+      compile: { ok: false, command: 'bpftrace --emit-elf /dev/null -e <program>', error: "stdin:43:7-19: ERROR: Unknown struct/union: 'struct task_struct'" },
+    }));
+    const failed = waitFor(s, (state) => state === 'failed');
+    s.start();
+    await failed;
+    expect(s.stats()).toMatchObject({ state: 'failed', starts: 0 });
+    expect(s.stats().reason).toMatch(/^bpftrace cannot compile the probe program: stdin:43:7-19: ERROR: Unknown struct/);
   });
 
   it('kills a child that never attaches (hang, ignoring SIGTERM) with SIGKILL and counts a timeout', async () => {
