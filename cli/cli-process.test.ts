@@ -98,7 +98,7 @@ describe('pinwatch check: Nagios plugin codes and line', slow, () => {
   it('the demo host is CRITICAL (2), critical findings first, perfdata after the bar', async () => {
     const result = await runCli(['check', ...rootFlags(demo), ...quiet]);
     expect(result.code).toBe(2);
-    expect(result.stdout).toMatch(/^PINWATCH CRITICAL - 11 VFIO users; batch-05 memlock-limit-below-expected, .* \| vfio_users=11;;;0 locked=\d+B;;;0 /);
+    expect(result.stdout).toMatch(/^PINWATCH CRITICAL - 12 VFIO users; batch-05 memlock-limit-below-expected, .* \| vfio_users=12;;;0 locked=\d+B;;;0 /);
     expect(result.stdout.split('\n')).toHaveLength(2); // one line
   });
 });

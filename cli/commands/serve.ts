@@ -61,7 +61,7 @@ export async function runServe(config: PinwatchConfig, options: ServeOptions): P
   });
 
   try {
-    runtime = composePinwatch(config, { logger, httpLogger: logger, withStore: true });
+    runtime = composePinwatch(config, { logger, httpLogger: logger, withStore: true, collectionThread: true });
   } catch (error) {
     exitWithStartupError(error);
   }
@@ -119,6 +119,7 @@ function reloadTarget(runtime: PinwatchRuntime, config: PinwatchConfig, logger: 
       ebpfPrintIntervalSeconds: config.ebpf.printInterval / 1000,
       ebpfPerPageProbes: config.ebpf.perPageProbes,
     },
+    offThread: runtime.collectionThread,
   };
   return {
     live: runtime.live,
