@@ -21,9 +21,11 @@ export function analyzeVm(
   const guestBytes = guestMemoryBytes(process.qemu);
   const spaces = dmaAddressSpaces(process);
   const expected = guestBytes === null ? null : guestBytes * spaces;
-  const accountingClass = classifyLockedMemory(process, expected, thresholds);
+  // A VmLck never read well is a placeholder (collectors/procfs/vfio-users-collector.ts): nothing is judged from it.
+  const lockedUnknown = process.unknownFields?.includes('lockedBytes') ?? false;
+  const accountingClass = lockedUnknown ? 'unknown' : classifyLockedMemory(process, expected, thresholds);
   // An underflowed VmLck is not memory: no headroom can be computed from it.
-  const soft = accountingClass === 'underflow' ? null : process.memlockLimit.softBytes;
+  const soft = accountingClass === 'underflow' || lockedUnknown ? null : process.memlockLimit.softBytes;
   const headroom = soft === null ? null : soft - process.lockedBytes;
   const ratio = soft === null ? null : soft === 0 ? (process.lockedBytes > 0 ? Infinity : 0) : process.lockedBytes / soft;
   const figures = {

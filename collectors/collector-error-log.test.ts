@@ -53,3 +53,37 @@ describe('CollectorErrorLog', () => {
     expect(log.size).toBeLessThan(1200);
   });
 });
+
+describe('collectors built by the registry log their errors', () => {
+  it('a malformed limits file gives one warning naming the file, quoting the line and saying why; the next cycles stay quiet', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { makeFixtureTempDir } = await import('../fixtures/fixture-temp-dir.js');
+    const { writeDemoHost } = await import('../fixtures/demo-host.js');
+    const { buildEnabledCollectors } = await import('./registry.js');
+    const { runCollectionCycle } = await import('./run-collection-cycle.js');
+    const { createFixedClock } = await import('./fixed-clock.js');
+    const dir = makeFixtureTempDir('pinwatch-error-log-');
+    try {
+      const paths = writeDemoHost(path.join(dir, 'host'));
+      const clock = createFixedClock(1_764_000_000_000);
+      const { lines, logger } = recordingLogger();
+      const collectors = buildEnabledCollectors({ ebpf: false, kernel_log: false }, { paths, clock, logger, options: {} });
+      for (let cycle = 0; cycle < 3; cycle++) {
+        await runCollectionCycle(collectors, { paths, clock });
+        clock.advanceMs(15_000);
+      }
+      const limitsFile = path.join(paths.procfs, '3313', 'limits');
+      const warnings = lines.filter((line) => line.level === 'warn');
+      expect(warnings).toEqual([
+        {
+          level: 'warn',
+          obj: { collector: 'vfio_users', reason: 'malformed', path: limitsFile },
+          msg: `${limitsFile}: expected a number of bytes or "unlimited": "Max locked memory         lots                 lots                 bytes     "`,
+        },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

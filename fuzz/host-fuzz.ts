@@ -102,14 +102,21 @@ function metricSum(body: string, name: string): Record<string, number> {
   return sums;
 }
 
-const paddingLines = new Map<number, Buffer>();
-function paddingLine(bytes: number): Buffer {
-  let line = paddingLines.get(bytes);
-  if (!line) {
-    line = Buffer.from(`Padding:\t${'x'.repeat(bytes)}\n`);
-    paddingLines.set(bytes, line);
+/** 64 KiB of padding, appended as often as needed: the fuzzer itself never holds a huge buffer (it would blur the RSS figure). */
+const PADDING_CHUNK = Buffer.alloc(64 * 1024, 'x');
+
+function writeHugeStatus(file: string, status: Buffer, bytes: number): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, status);
+    fs.writeSync(fd, 'Padding:\t');
+    for (let written = 0; written < bytes; written += PADDING_CHUNK.length) {
+      fs.writeSync(fd, PADDING_CHUNK, 0, Math.min(PADDING_CHUNK.length, bytes - written));
+    }
+    fs.writeSync(fd, '\n');
+  } finally {
+    fs.closeSync(fd);
   }
-  return line;
 }
 
 /** Apply one mutation to one VM's files (pid dir), returning what it did. */
@@ -144,7 +151,7 @@ function mutate(kind: MutationKind, dir: string, original: OriginalFiles, random
       fs.writeFileSync(file('cmdline'), '');
       return;
     case 'huge-status':
-      fs.writeFileSync(file('status'), Buffer.concat([original.status, paddingLine(hugeStatusBytes)]));
+      writeHugeStatus(file('status'), original.status, hugeStatusBytes);
       return;
     case 'truncated-file': {
       const name = random.pick(FILES);
@@ -258,6 +265,7 @@ export async function runHostFuzz(options: HostFuzzOptions): Promise<HostFuzzFig
 
     const hugeAt = new Set<number>();
     const pauseMs = options.durationMs / options.mutations;
+    const mutationsStartMs = Date.now();
     for (let i = 0; i < options.mutations; i++) {
       const vm = random.pick(mutable);
       const kind = random.pick(MUTATION_KINDS);
@@ -278,7 +286,10 @@ export async function runHostFuzz(options: HostFuzzOptions): Promise<HostFuzzFig
       if (kind === 'huge-status') hugeAt.add(vm.pid);
       figures.mutationsApplied[kind] += 1;
       if (i % 5 === 0) await checkApi();
-      await sleep(pauseMs);
+      // Paced by deadline, not by a fixed sleep: on a loaded machine the run still takes
+      // about durationMs, the daemon's cycles interleaving with the mutations.
+      const behindMs = mutationsStartMs + (i + 1) * pauseMs - Date.now();
+      await (behindMs > 0 ? sleep(behindMs) : new Promise((resolve) => setImmediate(resolve)));
     }
     // Restore all, let two cycles run, check once more.
     for (const vm of mutable) mutate('restore', path.join(host.paths.procfs, String(vm.pid)), originals.get(vm.pid) as OriginalFiles, random, 0);

@@ -49,12 +49,13 @@ export interface VfioUsersScanStats {
  * and, for QEMU, the guest identity. See collectors/README.md for the
  * discovery strategy and its blind spots.
  *
- * A process that goes away mid-read is dropped for this cycle (reason
- * 'vanished'). A process with a malformed status, stat or limits file is
- * skipped for this cycle (reason 'malformed'): publishing it with a guessed
- * limit (null would read as "unlimited") would be worse than a one-cycle gap.
- * A QEMU command line option that does not parse is reported 'malformed' but
- * the process is kept with the rest of its identity.
+ * A process that goes away mid-read (status or fd directory gone) is dropped
+ * for this cycle (reason 'vanished'). A VFIO user with an unreadable or
+ * malformed status, stat, limits or cmdline stays listed: the failed values
+ * keep their last good value (staleFields) or a placeholder (unknownFields;
+ * an unknown limit is never published as unlimited), and the errors go with
+ * it (readErrors). A QEMU command line option that does not parse is
+ * reported 'malformed' but the process is kept with the rest of its identity.
  */
 export class VfioUsersCollector implements Collector {
   readonly name = VFIO_USERS_COLLECTOR_NAME;

@@ -201,6 +201,22 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
       },
     },
     {
+      // One VFIO user whose /proc files do not read or parse (collectors/procfs/vfio-users-collector.ts):
+      // it stays listed with its last good values, which may be wrong by now. 15 minutes, so a
+      // process exiting mid-read or a file rewritten once never pages anyone.
+      alert: 'PinwatchVmReadIncomplete',
+      expr: `${s('pinwatch_process_read_complete')} == 0`,
+      for: '15m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'pinwatch cannot read all of the /proc files of VM {{ $labels.vm }} on {{ $labels.instance }}.',
+        description:
+          'For 15 minutes some /proc file of VM {{ $labels.vm }} on {{ $labels.instance }} has failed to read or parse: ' +
+          'its VmLck, limit or identity may be stale (its last good value) or unknown, and alerts on it may be wrong. ' +
+          'GET /api/v1/vms names the file and why (readErrors).',
+      },
+    },
+    {
       alert: 'PinwatchCollectionStalled',
       expr: `time() - ${s('pinwatch_last_collection_timestamp_seconds')} > ${config.collectionStaleSeconds}`,
       for: '5m',

@@ -68,6 +68,7 @@ describe('alerts', () => {
       'PinwatchPinsLeakedAfterExit',
       'PinwatchKernelMemlockExceeded',
       'PinwatchCollectorFailing',
+      'PinwatchVmReadIncomplete',
       'PinwatchCollectionStalled',
       'PinwatchEbpfOff',
       'PinwatchDown',
