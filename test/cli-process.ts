@@ -11,9 +11,35 @@ import { packageRoot } from '../cli/package-root.js';
 
 export const CLI_MAIN = path.join(packageRoot(), 'dist', 'cli', 'main.js');
 
-/** The suites spawn the compiled CLI: without `npm run build` they fail with this, not with ENOENT. */
+/**
+ * The suites spawn the compiled CLI: without `npm run build`, or with a dist/
+ * older than a source file (tsc rewrites every output on each build), they
+ * fail with this rather than with ENOENT or a stale behaviour.
+ */
 export function requireBuiltCli(): void {
   if (!fs.existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` before these tests`);
+  const builtMs = fs.statSync(CLI_MAIN).mtimeMs;
+  const newer = newestSource(packageRoot());
+  if (newer && newer.mtimeMs > builtMs) {
+    throw new Error(`${CLI_MAIN} is older than ${newer.path}: run \`npm run build\` before these tests`);
+  }
+}
+
+/** Newest non-test .ts below the package's source folders (root files such as vitest.config.ts are not compiled). */
+function newestSource(dir: string, depth = 0): { path: string; mtimeMs: number } | null {
+  let newest: { path: string; mtimeMs: number } | null = null;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (['node_modules', 'dist', 'test', 'lab'].includes(entry.name) || entry.name.startsWith('.')) continue;
+      const inner = newestSource(full, depth + 1);
+      if (inner && (!newest || inner.mtimeMs > newest.mtimeMs)) newest = inner;
+    } else if (depth > 0 && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.e2e.ts')) {
+      const mtimeMs = fs.statSync(full).mtimeMs;
+      if (!newest || mtimeMs > newest.mtimeMs) newest = { path: full, mtimeMs };
+    }
+  }
+  return newest;
 }
 
 export interface CliResult {
