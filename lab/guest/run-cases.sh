@@ -234,8 +234,8 @@ if [ -n "$PINWATCH" ]; then
   PW_PID=$!
   ready=""
   # The plan runs bpftrace three to four times before attaching (-lv listings, the
-  # curtask probe, the compile check), each slow over 9p under TCG: allow 240 s.
-  deadline=$(( $(date +%s) + 240 ))
+  # curtask probe, the compile check), each slow over 9p under TCG: allow 480 s.
+  deadline=$(( $(date +%s) + 480 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
     kill -0 "$PW_PID" 2>/dev/null || { err "pinwatch serve exited: $(tail -n 5 "$OUT/pinwatch.log")"; PW_PID=""; break; }
     scrape /metrics > "$OUT/pinwatch.wait.metrics" 2>/dev/null
@@ -243,7 +243,7 @@ if [ -n "$PINWATCH" ]; then
     sleep 0.5
   done
   if [ -n "$PW_PID" ] && [ -z "$ready" ]; then
-    err "pinwatch eBPF not running after 240 s: $(scrape /metrics | grep '^pinwatch_ebpf_info')"
+    err "pinwatch eBPF not running after 480 s: $(scrape /metrics | grep '^pinwatch_ebpf_info')"
   fi
   [ -n "$PW_PID" ] && { save_pinwatch_probe_script || err "could not read pinwatch's bpftrace program"; }
   timing "attach:pinwatch" "$(elapsed "$t0")"
