@@ -155,6 +155,17 @@ describe('analyzeVm', () => {
     expect(kinds(vm)).toEqual(['iommufd-charges-pinned:info']);
   });
 
+  it('a process with nothing locked gets no headroom finding, however small its limit (lab: 32 MiB, "0.0% used")', () => {
+    const idle = analyzeVm(
+      vfioProcess({ lockedBytes: 0, memlockLimit: { softBytes: 32 * MiB, hardBytes: 32 * MiB }, qemu: null, comm: 'vfio-cases' }),
+      'vfio-cases',
+      'b',
+      thresholds,
+    );
+    expect(idle.memlockHeadroomBytes).toBe(32 * MiB);
+    expect(kinds(idle)).toEqual([]);
+  });
+
   it('unlimited RLIMIT_MEMLOCK: no headroom, no ratio', () => {
     const vm = analyzeVm(vfioProcess({ memlockLimit: { softBytes: null, hardBytes: null } }), 'u', 'b', thresholds);
     expect(vm.memlockHeadroomBytes).toBeNull();
@@ -176,6 +187,7 @@ describe('analyzeVms and summarizeHost', () => {
     clockTicksPerSecond: 100,
     uptimeSeconds: 1000,
     kernelRelease: '6.1.0-56-amd64',
+    processesReadMonotonicMs: null,
     processes: [
       vfioProcess({ pid: 10, startTimeTicks: 500, qemu: null, comm: 'dpdk-testpmd', lockedBytes: 1 * GiB }),
       vfioProcess({ pid: 11, startTimeTicks: 900, qemu: null, comm: 'dpdk-testpmd', lockedBytes: 2 * GiB }),

@@ -1,17 +1,19 @@
 /**
- * The eBPF mismatches of one VM (DOMAIN.md section 3): what VFIO pinned vs what it
- * charged vs what VmLck shows, with one sentence per finding an operator can act on.
- * Pure: the counters come summed across bpftrace runs from ebpf/vm-ledger.ts.
+ * The eBPF mismatches of one VM (docs/kernel.md): what VFIO pinned vs what it charged vs
+ * what VmLck shows, with one sentence per finding an operator can act on. Pure: the
+ * counters come summed across bpftrace runs from analysis/ebpf-ledger.ts, and VmLck is
+ * compared with them only at an observation where both agree in time
+ * (analysis/ebpf-observations.ts).
  */
 import type { EbpfCoverage, ExitedVmLeak, VmEbpfView } from '../model/cycle.js';
 import type { ErrnoCounts } from '../model/ebpf-counters.js';
 import type { Finding } from '../model/findings.js';
-import type { KernelLogEvent, VfioProcessSample } from '../model/host-sample.js';
+import type { VfioProcessSample } from '../model/host-sample.js';
 import { formatBytes } from './format-bytes.js';
 
 const PAGE_SIZE_BYTES = 4096;
 
-/** Counter fields the analysis reads (EbpfCounterTotals of ebpf/counter-totals.ts satisfies it). */
+/** Counter fields the analysis reads (EbpfCounterTotals of model/ebpf-counter-totals.ts satisfies it). */
 export interface VmEbpfTotals {
   pinnedPages: number;
   pinErrors: ErrnoCounts;
@@ -19,6 +21,18 @@ export interface VmEbpfTotals {
   unchargedPages: number;
   chargeFailedPages: ErrnoCounts;
   unpinnedPages: number;
+  unmappedPages: number;
+}
+
+/**
+ * VmLck against VFIO's net charge at the last observation where /proc and the counters
+ * described the same state (analysis/ebpf-observations.ts).
+ */
+export interface ChargeDriftObservation {
+  /** VmLck at that observation minus the baseline. */
+  lockedGrowthBytes: number;
+  /** (charged - uncharged) x 4 KiB since the baseline. */
+  vfioNetChargedBytes: number;
 }
 
 /** A VM's eBPF bookkeeping as the ledger keeps it. */
@@ -64,14 +78,29 @@ function pages(n: number): string {
   return `${n} page${n === 1 ? '' : 's'} (${formatBytes(n * PAGE_SIZE_BYTES)})`;
 }
 
-/** Pinned runs whose charge was never applied: reserved pfns (BARs, zero page on <= 6.1). */
-export function mappedNotChargedPages(totals: VmEbpfTotals): number {
+/**
+ * Pages pinned whose charge was never applied, ever: reserved pfns (MMIO BARs; the zero
+ * page on kernels up to 6.1). vfio_pin_pages_remote() returns them in its run length but
+ * vfio_lock_acct() is only asked for the others.
+ */
+export function reservedPinnedPages(totals: VmEbpfTotals): number {
   return Math.max(0, totals.pinnedPages - totals.chargedPages);
+}
+
+/**
+ * Reserved pages mapped now: those pinned, minus those unmapped since. An unmap calls
+ * vfio_unpin_pages_remote() with every page of the range (unmappedPages) and put_pfn()
+ * releases only the non-reserved ones (unpinnedPages): the difference left the mapping
+ * without ever being charged.
+ */
+export function mappedNotChargedPages(totals: VmEbpfTotals): number {
+  const reservedUnmapped = Math.max(0, totals.unmappedPages - totals.unpinnedPages);
+  return Math.max(0, reservedPinnedPages(totals) - reservedUnmapped);
 }
 
 /** Pins neither released nor reserved: what an exited VM still holds. */
 export function outstandingPinnedPages(totals: VmEbpfTotals): number {
-  return Math.max(0, totals.pinnedPages - totals.unpinnedPages - mappedNotChargedPages(totals));
+  return Math.max(0, totals.pinnedPages - totals.unpinnedPages - reservedPinnedPages(totals));
 }
 
 function memlockText(process: VfioProcessSample): string {
@@ -79,16 +108,19 @@ function memlockText(process: VfioProcessSample): string {
   return soft === null ? 'unlimited' : formatBytes(soft);
 }
 
+/**
+ * @param drift VmLck against VFIO's charge at the last consistent observation; null until
+ *   there has been one (no charge-drift judgment before).
+ */
 export function analyzeVmEbpf(
   process: VfioProcessSample,
   ledger: VmEbpfLedgerView,
+  drift: ChargeDriftObservation | null,
   thresholds: EbpfMismatchThresholds = defaultEbpfMismatchThresholds,
 ): { view: VmEbpfView; findings: Finding[] } {
   const { totals } = ledger;
   const notCharged = mappedNotChargedPages(totals);
-  const vfioNetChargedBytes = (totals.chargedPages - totals.unchargedPages) * PAGE_SIZE_BYTES;
-  const lockedGrowthBytes = process.lockedBytes - ledger.baselineLockedBytes;
-  const driftBytes = lockedGrowthBytes - vfioNetChargedBytes;
+  const driftBytes = drift === null ? null : drift.lockedGrowthBytes - drift.vfioNetChargedBytes;
   const view: VmEbpfView = {
     coverage: ledger.coverage,
     baselineLockedBytes: ledger.baselineLockedBytes,
@@ -115,7 +147,8 @@ export function analyzeVmEbpf(
   }
 
   const driftMeaningful = process.backend !== 'iommufd' && process.lockedBytes < thresholds.underflowBytes;
-  if (driftMeaningful && Math.abs(driftBytes) >= thresholds.driftToleranceBytes) {
+  if (drift !== null && driftBytes !== null && driftMeaningful && Math.abs(driftBytes) >= thresholds.driftToleranceBytes) {
+    const { lockedGrowthBytes, vfioNetChargedBytes } = drift;
     const since = ledger.coverage === 'full' ? 'since the VM started' : 'since the probes attached';
     findings.push({
       kind: 'charge-drift',
@@ -199,28 +232,5 @@ export function exitedVmLeak(
         `${vm.vmName} exited ${Math.round((nowMs - vm.exitedAtMs) / 1000)} s ago with ${pages(leakedPages)} still pinned for DMA: ` +
         `its VFIO container was not released (another process still holds the fd, or a kernel leak); that memory stays unusable until it is.`,
     },
-  };
-}
-
-/**
- * The VM a kernel log record belongs to. vfio_pin_page_external names the task;
- * vfio_pin_pages_remote only quotes the limit: it is attributed when exactly one VM
- * without CAP_IPC_LOCK (the check is skipped for capable tasks) has that soft limit.
- */
-export function attributeKernelLogEvent(event: KernelLogEvent, processes: readonly VfioProcessSample[]): VfioProcessSample | null {
-  if (event.pid !== null) return processes.find((p) => p.pid === event.pid) ?? null;
-  if (event.kind !== 'memlock_exceeded' || event.limitBytes === null) return null;
-  const candidates = processes.filter((p) => !p.hasCapIpcLock && p.memlockLimit.softBytes === event.limitBytes);
-  return candidates.length === 1 ? (candidates[0] as VfioProcessSample) : null;
-}
-
-export function kernelMemlockFinding(event: KernelLogEvent): Finding {
-  const limit = event.limitBytes === null ? 'its limit' : formatBytes(event.limitBytes);
-  return {
-    kind: 'kernel-memlock-exceeded',
-    severity: 'critical',
-    explanation:
-      `The kernel logged "${event.message}": a VFIO pin for this VM would have exceeded RLIMIT_MEMLOCK (${limit}) and its MAP_DMA failed with ENOMEM; ` +
-      `raise the memlock limit to guest RAM x DMA address spaces + 1 GiB.`,
   };
 }

@@ -105,7 +105,9 @@ export function vmFindings(
       }
       const headroom = figures.memlockHeadroomBytes;
       const ratio = figures.memlockUsedRatio;
-      if (headroom !== null && ratio !== null) {
+      // Nothing locked: nothing is near the limit (a small limit on an idle process is no
+      // risk by itself; memlock-limit-below-expected covers a VM that will need more).
+      if (headroom !== null && ratio !== null && process.lockedBytes > 0) {
         const growth = nextChargeBytes(process, figures);
         if (headroom <= 0) {
           findings.push({

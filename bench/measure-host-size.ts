@@ -18,6 +18,7 @@ import { VfioUsersCollector } from '../collectors/procfs/vfio-users-collector.js
 import type { HostPaths } from '../collectors/host-paths.js';
 import { configSchema } from '../config/config-schema.js';
 import { buildCycleResult } from '../daemon/build-cycle-result.js';
+import { CycleAttribution } from '../daemon/cycle-attribution.js';
 import type { CycleResult } from '../model/cycle.js';
 import type { HostSample } from '../model/host-sample.js';
 import { silentLogger } from '../model/logger.js';
@@ -93,6 +94,7 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
   const vfio = runtime.collectors.find((c): c is VfioUsersCollector => c instanceof VfioUsersCollector);
   if (!vfio) throw new Error('the vfio_users collector is not enabled');
   const thresholds = analysisThresholdsFrom(config);
+  const attribution = new CycleAttribution({ logger: silentLogger, mode: 'daemon', startedAtMs: clock.nowMs(), initialLedger: null });
   const problems: string[] = [];
   const expectedPids = [...request.vmPids].sort((a, b) => a - b).join(',');
 
@@ -118,7 +120,7 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
     const t0 = performance.now();
     const sample = await runCollectionCycle(runtime.collectors, { paths: request.paths, clock });
     const t1 = performance.now();
-    const result = buildCycleResult(sample, thresholds, null);
+    const result = buildCycleResult(sample, thresholds, attribution);
     const t2 = performance.now();
     runtime.metrics.observeCycle(result);
     runtime.store?.recordCycle(result);

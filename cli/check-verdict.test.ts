@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultAnalysisThresholds } from '../analysis/thresholds.js';
 import { qemuIdentity, vfioProcess } from '../analysis/test-process.js';
+import { CycleAttribution } from '../daemon/cycle-attribution.js';
+import { silentLogger } from '../model/logger.js';
 import { buildCycleResult } from '../daemon/build-cycle-result.js';
 import type { HostSample, VfioProcessSample } from '../model/host-sample.js';
 import { checkVerdict } from './check-verdict.js';
@@ -16,6 +18,7 @@ function result(processes: VfioProcessSample[], failed = false) {
     uptimeSeconds: 1,
     kernelRelease: null,
     processes,
+    processesReadMonotonicMs: null,
     sysfs: null,
     meminfo: { memTotalBytes: 64 * GiB, memAvailableBytes: null, hugetlbTotalBytes: 0 },
     processesScanned: processes.length,
@@ -24,7 +27,7 @@ function result(processes: VfioProcessSample[], failed = false) {
     errors: [],
     runs: [{ collector: 'vfio_users', success: !failed, durationSeconds: 0 }],
   };
-  return buildCycleResult(sample, defaultAnalysisThresholds, null);
+  return buildCycleResult(sample, defaultAnalysisThresholds, new CycleAttribution({ logger: silentLogger, mode: 'one-shot', startedAtMs: 0, initialLedger: null }));
 }
 
 const healthy = vfioProcess({ lockedBytes: 4 * GiB });

@@ -10,7 +10,7 @@ import type { PinwatchConfig } from '../config/config-schema.js';
 import { buildCycleResult } from '../daemon/build-cycle-result.js';
 import { PinwatchDaemon } from '../daemon/pinwatch-daemon.js';
 import { defaultEbpfMismatchThresholds } from '../analysis/ebpf-mismatches.js';
-import { EbpfVmAttribution } from '../ebpf/ebpf-vm-attribution.js';
+import { CycleAttribution } from '../daemon/cycle-attribution.js';
 import type { Logger } from '../model/logger.js';
 import type { StoreReader } from '../model/store.js';
 import { buildApp } from '../server/app.js';
@@ -94,19 +94,23 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     ...(ebpfCollector ? { ebpfRunnerStats: () => ebpfCollector.runnerStats() } : {}),
     nowMs: () => clock.nowMs(),
   });
-  const attribution = ebpfCollector
-    ? new EbpfVmAttribution({
-        store: ebpfState,
-        logger,
-        thresholds: { ...defaultEbpfMismatchThresholds, leakGraceMs: config.ebpf.leakGrace },
-        onStoreError: (operation) => metrics.observeStoreError(operation),
-      })
-    : null;
+  // One attribution step for every command: the daemon keeps its ledger across restarts
+  // (it is written with each cycle); snapshot and check judge the kernel log as it stands.
+  const attribution = new CycleAttribution({
+    logger,
+    mode: options.withStore ? 'daemon' : 'one-shot',
+    startedAtMs: clock.nowMs(),
+    initialLedger: ebpfState?.load() ?? null,
+    thresholds: { ...defaultEbpfMismatchThresholds, leakGraceMs: config.ebpf.leakGrace },
+  });
   const thresholds = analysisThresholdsFrom(config);
 
   const daemon = new PinwatchDaemon({
     collect: () => runCollectionCycle(collectors, { paths, clock }),
     analyze: (sample) => buildCycleResult(sample, thresholds, attribution),
+    onRecorded: (result) => {
+      if (result.ebpfLedger) attribution.ledgerPersisted(result.ebpfLedger);
+    },
     store,
     metrics,
     logger,

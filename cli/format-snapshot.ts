@@ -18,7 +18,7 @@ export function formatSnapshotTable(result: CycleResult): string {
     optionalBytes(analysis.expectedLockedBytes),
     analysis.accountingClass === 'underflow' ? 'UNDERFLOW' : formatBytes(process.lockedBytes),
     formatBytes(process.pinnedBytes),
-    process.memlockLimit.softBytes === null ? 'unlimited' : formatBytes(process.memlockLimit.softBytes),
+    process.unknownFields?.includes('memlockLimit') ? '?' : process.memlockLimit.softBytes === null ? 'unlimited' : formatBytes(process.memlockLimit.softBytes),
     analysis.memlockHeadroomBytes === null ? '-' : formatBytes(analysis.memlockHeadroomBytes) + (process.hasCapIpcLock ? ' (CAP_IPC_LOCK)' : ''),
     analysis.accountingClass,
   ]);
@@ -29,6 +29,12 @@ export function formatSnapshotTable(result: CycleResult): string {
     out.push(line(rows[index] ?? []));
     for (const finding of vm.analysis.findings) {
       out.push(`    ${SEVERITY_MARK[finding.severity]} ${finding.severity} ${finding.kind}: ${finding.explanation}`);
+    }
+    for (const error of vm.process.readErrors ?? []) out.push(`    ?  read ${error.reason}: ${error.message}`);
+    const stale = vm.process.staleFields ?? [];
+    const unknown = vm.process.unknownFields ?? [];
+    if (stale.length > 0 || unknown.length > 0) {
+      out.push(`    ?  incomplete read:${stale.length > 0 ? ` last good value of ${stale.join(', ')};` : ''}${unknown.length > 0 ? ` unknown ${unknown.join(', ')}` : ''}`.replace(/;$/, ''));
     }
     if (vm.ebpf) {
       const e = vm.ebpf;

@@ -36,6 +36,7 @@ export function emptyDraft(): HostSampleDraft {
     uptimeSeconds: null,
     kernelRelease: null,
     processes: [],
+    processesReadMonotonicMs: null,
     sysfs: null,
     meminfo: null,
     processesScanned: 0,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeFixtureTempDir } from '../fixtures/fixture-temp-dir.js';
 import { HostFileError } from './host-file-error.js';
-import { SmallHostFileReader } from './read-host-file.js';
+import { readHostBytesCapped, SmallHostFileReader } from './read-host-file.js';
 
 let dir: string;
 beforeEach(() => {
@@ -42,5 +42,32 @@ describe('SmallHostFileReader', () => {
 
   it('a directory is an io HostFileError (EISDIR), not a crash', () => {
     expect(() => new SmallHostFileReader().readText(dir)).toThrow(HostFileError);
+  });
+});
+
+describe('read caps (issue 9: a 10 MB status pushed RSS from 109 to 252 MiB)', () => {
+  it('a file past the cap is read up to the cap, cut after its last whole line, and the buffer stays at the cap', () => {
+    const file = path.join(dir, 'status');
+    const head = 'Name:\tqemu-system-x86\nUid:\t0\t0\t0\t0\nVmLck:\t 4 kB\n';
+    fs.writeFileSync(file, head + `Padding:\t${'x'.repeat(10 * 1024 * 1024)}\n`);
+    const reader = new SmallHostFileReader();
+    const read = reader.readCapped(file, 64 * 1024);
+    expect(read).toEqual({ text: head, truncated: true });
+    expect((reader as unknown as { buffer: Buffer }).buffer.length).toBeLessThanOrEqual(64 * 1024 + 1);
+  });
+
+  it('a file of exactly the cap is whole, not truncated', () => {
+    const file = path.join(dir, 'stat');
+    const text = `${'1 '.repeat(2047)}\n`;
+    fs.writeFileSync(file, text);
+    expect(new SmallHostFileReader().readCapped(file, text.length)).toEqual({ text, truncated: false });
+  });
+
+  it('a cmdline past the cap keeps only whole NUL-terminated arguments', () => {
+    const file = path.join(dir, 'cmdline');
+    fs.writeFileSync(file, `qemu\0-name\0${'y'.repeat(100_000)}\0`);
+    const read = readHostBytesCapped(file, 50_000);
+    expect(read.truncated).toBe(true);
+    expect(read.bytes.toString()).toBe('qemu\0-name\0');
   });
 });

@@ -7,6 +7,7 @@
 import type { CollectorName } from '../model/store.js';
 import type { Clock } from './clock.js';
 import type { Collector } from './collector.js';
+import { CollectorErrorLog, logCollectorErrors } from './collector-error-log.js';
 import type { HostPaths } from './host-paths.js';
 import type { Logger } from '../model/logger.js';
 import { EBPF_COLLECTOR_NAME, createEbpfCollector, type EbpfSourceSetting } from './ebpf/ebpf-collector.js';
@@ -77,6 +78,7 @@ export const ebpfCollectorRegistration: CollectorRegistration = {
       paths: deps.paths,
       logger: deps.logger,
       nowMs: () => deps.clock.nowMs(),
+      monotonicMs: () => deps.clock.monotonicMs(),
       intervalSeconds: deps.options.ebpfPrintIntervalSeconds ?? 5,
       perPageProbes: deps.options.ebpfPerPageProbes ?? false,
     }),
@@ -118,5 +120,9 @@ export function buildEnabledCollectors(
   if (unknown.length > 0) {
     throw new Error(`unknown collector(s) ${unknown.map((n) => `'${n}'`).join(', ')}; known: ${[...known].join(', ')}`);
   }
-  return registry.filter((entry) => enabled[entry.name] ?? entry.defaultEnabled).map((entry) => entry.create(deps));
+  // One log for every collector's errors: each names the file, the line and why, rate-limited per (file, reason).
+  const errorLog = new CollectorErrorLog(deps.logger, () => deps.clock.nowMs());
+  return registry
+    .filter((entry) => enabled[entry.name] ?? entry.defaultEnabled)
+    .map((entry) => logCollectorErrors(entry.create(deps), errorLog));
 }

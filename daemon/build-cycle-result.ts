@@ -2,26 +2,22 @@ import { analyzeVms, summarizeHost } from '../analysis/analyze-host.js';
 import type { AnalysisThresholds } from '../analysis/thresholds.js';
 import type { CycleResult, VmView } from '../model/cycle.js';
 import type { HostSample } from '../model/host-sample.js';
-import type { EbpfAttribution } from './ebpf-attribution.js';
+import type { CycleAttribution } from './cycle-attribution.js';
 
 /**
- * Sample -> verdicts: the /proc analysis of every VM, merged with its eBPF view
- * and eBPF findings when the probes run. Pure apart from what the attribution
- * keeps between cycles.
+ * Sample -> verdicts: the /proc analysis of every VM, merged with what the attribution
+ * step decided (eBPF views and findings, kernel log findings and events, ledger changes).
+ * Pure apart from what the attribution keeps between cycles.
  */
-export function buildCycleResult(
-  sample: HostSample,
-  thresholds: AnalysisThresholds,
-  ebpf: EbpfAttribution | null,
-): CycleResult {
+export function buildCycleResult(sample: HostSample, thresholds: AnalysisThresholds, attribution: CycleAttribution): CycleResult {
   const analyzed = analyzeVms(sample, thresholds);
-  const attribution = ebpf?.attribute(sample, analyzed) ?? null;
+  const attributed = attribution.attribute(sample, analyzed);
   const vms: VmView[] = analyzed.map(({ process, analysis }) => {
-    const extraFindings = attribution?.findings.get(analysis.processKey) ?? [];
+    const extraFindings = attributed.findings.get(analysis.processKey) ?? [];
     return {
       process,
       analysis: extraFindings.length ? { ...analysis, findings: [...analysis.findings, ...extraFindings] } : analysis,
-      ebpf: attribution?.views.get(analysis.processKey) ?? null,
+      ebpf: attributed.views.get(analysis.processKey) ?? null,
     };
   });
   return {
@@ -31,7 +27,9 @@ export function buildCycleResult(
       sample,
       vms.map((vm) => vm.analysis),
     ),
-    leaks: attribution?.leaks ?? [],
-    ebpfUnattributedReleasedPagesTotal: attribution?.unattributedReleasedPagesTotal ?? null,
+    leaks: attributed.leaks,
+    kernelLogEvents: attributed.kernelLogEvents,
+    ebpfLedger: attributed.ledger,
+    ebpfUnattributedReleasedPagesTotal: attributed.unattributedReleasedPagesTotal,
   };
 }

@@ -5,6 +5,7 @@ import type { CycleResult } from '../model/cycle.js';
 import type { HostSample } from '../model/host-sample.js';
 import { silentLogger } from '../model/logger.js';
 import type { StoreWriter } from '../model/store.js';
+import { CycleAttribution } from './cycle-attribution.js';
 import { buildCycleResult } from './build-cycle-result.js';
 import { PinwatchDaemon } from './pinwatch-daemon.js';
 
@@ -15,6 +16,7 @@ function sample(takenAtMs: number): HostSample {
     clockTicksPerSecond: 100,
     uptimeSeconds: 10,
     kernelRelease: null,
+    processesReadMonotonicMs: null,
     processes: [vfioProcess({ lockedBytes: 4 * 1024 ** 3 })],
     sysfs: null,
     meminfo: null,
@@ -47,7 +49,7 @@ function fakeStore(fail: boolean): StoreWriter & { recorded: CycleResult[]; prun
     recordCycle(result) {
       if (fail) throw new Error('SQLITE_FULL: database or disk is full');
       recorded.push(result);
-      return { vmsInserted: 1, samplesWritten: 1, eventsWritten: 2, vmsExited: 0 };
+      return { vmsInserted: 1, samplesWritten: 1, eventsWritten: 2, vmsExited: 0, rowsRejected: 0, rejections: [] };
     },
     prune(nowMs, retentionMs) {
       pruned.push(nowMs - retentionMs);
@@ -60,7 +62,7 @@ function fakeStore(fail: boolean): StoreWriter & { recorded: CycleResult[]; prun
 function daemon(store: StoreWriter, metrics: ReturnType<typeof recordingMetrics>, now = { ms: 1_000_000 }) {
   return new PinwatchDaemon({
     collect: async () => sample(now.ms),
-    analyze: (s) => buildCycleResult(s, defaultAnalysisThresholds, null),
+    analyze: (s) => buildCycleResult(s, defaultAnalysisThresholds, new CycleAttribution({ logger: silentLogger, mode: 'daemon', startedAtMs: 0, initialLedger: null })),
     store,
     metrics: metrics.sink,
     logger: silentLogger,
@@ -93,6 +95,18 @@ describe('PinwatchDaemon', () => {
     expect(d.getLatestCycle()).toBe(result);
     expect(metrics.calls.storeErrors).toEqual(['record_cycle']);
     expect(metrics.calls.cycles).toBe(1);
+  });
+
+  it('a row the store refused is counted by what it was, and the rest of the cycle counts as written', async () => {
+    const metrics = recordingMetrics();
+    const store = fakeStore(false);
+    store.recordCycle = () => ({
+      vmsInserted: 1, samplesWritten: 1, eventsWritten: 1, vmsExited: 0, rowsRejected: 1,
+      rejections: [{ row: 'vm', key: 'b:5151:1e+23', message: 'cannot store REAL value in INTEGER column vms.start_time_ticks' }],
+    });
+    await daemon(store, metrics).runCycle();
+    expect(metrics.calls.storeErrors).toEqual(['record_vm']);
+    expect(metrics.calls.writes).toEqual(['vms:1', 'samples:1', 'events:1']);
   });
 
   it('start runs cycles on the interval and stop waits for the one in flight', async () => {

@@ -13,8 +13,10 @@ export interface DaemonMetricsSink {
 export interface DaemonDeps {
   /** One collection cycle over the registered collectors (never throws for a collector's fault). */
   collect(): Promise<HostSample>;
-  /** Sample -> CycleResult (analysis + eBPF attribution). */
+  /** Sample -> CycleResult (analysis + the attribution step). */
   analyze(sample: HostSample): CycleResult;
+  /** The store committed the cycle (its eBPF ledger changes need not be written again). */
+  onRecorded?(result: CycleResult): void;
   store: StoreWriter | null;
   metrics: DaemonMetricsSink;
   logger: Logger;
@@ -96,6 +98,12 @@ export class PinwatchDaemon {
       deps.metrics.observeStoreError('record_cycle');
       deps.logger.error({ err: error }, 'store: recording the cycle failed; it stays in memory and /metrics');
       return;
+    }
+    deps.onRecorded?.(result);
+    for (const rejection of stats.rejections) {
+      // One row SQLite refused; the rest of the cycle is stored (store/cycle-recorder.ts).
+      deps.metrics.observeStoreError(`record_${rejection.row}`);
+      deps.logger.error({ row: rejection.row, key: rejection.key }, `store: ${rejection.row} row ${rejection.key} was not stored: ${rejection.message}`);
     }
     deps.metrics.observeStoreWrite('vms', stats.vmsInserted);
     deps.metrics.observeStoreWrite('samples', stats.samplesWritten);

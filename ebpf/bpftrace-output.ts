@@ -7,7 +7,7 @@
  * (probe-programs.ts) and those of the lab's vfio.bt (fixtures/captures/linux-6.1/),
  * so the real capture parses as it is. Keys are "tgid" or "tgid,retval" strings.
  */
-import { zeroTotals } from './counter-totals.js';
+import { zeroTotals } from '../model/ebpf-counter-totals.js';
 import type { EbpfTgidCounters, ErrnoCounts } from '../model/ebpf-counters.js';
 import { TICK_MARKER } from './bpftrace-script.js';
 
@@ -16,7 +16,8 @@ export type BpftraceRecord =
   | { kind: 'map'; name: string; value: unknown }
   | { kind: 'hist'; name: string }
   | { kind: 'printf'; text: string }
-  | { kind: 'tick' }
+  /** The end of one print of the maps; printStartedMonotonicMs is bpftrace's nsecs when the print began (null in older output). */
+  | { kind: 'tick'; printStartedMonotonicMs: number | null }
   | { kind: 'lost-events'; count: number }
   | { kind: 'blank' };
 
@@ -30,6 +31,18 @@ export type ParsedLine = { ok: true; record: BpftraceRecord } | { ok: false; iss
 
 function issue(line: string, message: string): ParsedLine {
   return { ok: false, issue: { line: line.length > 200 ? `${line.slice(0, 200)}...` : line, message } };
+}
+
+/**
+ * The tick printf: "pinwatch-tick <nsecs>" (bpftrace-script.ts), or the bare marker of
+ * older programs and captures. undefined when the text is not a tick.
+ */
+function parseTick(text: string): number | null | undefined {
+  const [marker, nsecs, extra] = text.trim().split(/\s+/);
+  if (marker !== TICK_MARKER || extra !== undefined) return undefined;
+  if (nsecs === undefined) return null;
+  if (!/^\d{1,20}$/.test(nsecs)) return undefined;
+  return Number(nsecs) / 1e6;
 }
 
 /** One line of bpftrace -f json output. Never throws. */
@@ -62,7 +75,8 @@ export function parseBpftraceLine(line: string): ParsedLine {
     }
     case 'printf': {
       if (typeof data !== 'string') return issue(line, 'printf without a string "data"');
-      if (data.trim() === TICK_MARKER) return { ok: true, record: { kind: 'tick' } };
+      const tick = parseTick(data);
+      if (tick !== undefined) return { ok: true, record: { kind: 'tick', printStartedMonotonicMs: tick } };
       return { ok: true, record: { kind: 'printf', text: data } };
     }
     case 'lost_events': {
@@ -74,7 +88,7 @@ export function parseBpftraceLine(line: string): ParsedLine {
   }
 }
 
-type NumericField = 'pinCalls' | 'pinnedPages' | 'chargedPages' | 'unchargedPages' | 'unpinCalls' | 'unpinnedPages' | 'iommufdPinnedPages' | 'iommufdUnpinnedPages';
+type NumericField = 'pinCalls' | 'pinnedPages' | 'chargedPages' | 'unchargedPages' | 'unpinCalls' | 'unpinnedPages' | 'unmappedPages' | 'iommufdPinnedPages' | 'iommufdUnpinnedPages';
 type ErrnoField = 'pinErrors' | 'chargeFailedPages';
 
 export type MapDecoder =
@@ -96,6 +110,7 @@ export const MAP_DECODERS: ReadonlyMap<string, MapDecoder> = new Map<string, Map
   ['@acct_failed', { key: 'tgid,retval', field: 'chargeFailedPages' }],
   ['@unpin_calls', { key: 'tgid', field: 'unpinCalls' }],
   ['@unpinned_pages', { key: 'tgid', field: 'unpinnedPages' }],
+  ['@unmapped_pages', { key: 'tgid', field: 'unmappedPages' }],
   ['@iommufd_pinned', { key: 'tgid', field: 'iommufdPinnedPages' }],
   ['@iommufd_unpinned', { key: 'tgid', field: 'iommufdUnpinnedPages' }],
   ['@comm', { key: 'tgid', field: 'comm' }],

@@ -22,10 +22,12 @@ describe('generateBpftraceScript', () => {
   it('prints every output map each interval, then the tick marker, and clears scratch maps at END', () => {
     const script = scriptFor('6.1.0-56-amd64');
     expect(script).toContain('interval:s:15');
-    for (const map of ['@pinned_pages', '@pin_errors', '@locked_inc', '@locked_dec', '@charge_failed', '@unpin_calls', '@unpinned_pages', '@comm']) {
+    for (const map of ['@pinned_pages', '@pin_errors', '@locked_inc', '@locked_dec', '@charge_failed', '@unpin_calls', '@unpinned_pages', '@unmapped_pages', '@comm']) {
       expect(script).toContain(`print(${map});`);
     }
-    expect(script).toContain(`printf("${TICK_MARKER}\\n");`);
+    // nsecs when the interval probe fired: the maps are read after it (analysis/ebpf-observations.ts)
+    expect(script).toMatch(/interval:s:15\n\{\n\t\$printStartedNs = nsecs;\n/);
+    expect(script).toContain(`printf("${TICK_MARKER} %llu\\n", $printStartedNs);`);
     expect(script).toMatch(/END\n\{\n\tclear\(@acct_npage\);\n\}/);
     expect(script).not.toContain('print(@acct_npage)');
   });

@@ -3,6 +3,11 @@
  * that prints every output map and then a tick marker (so the parser commits whole
  * snapshots, never half of one), and an END that clears scratch maps so bpftrace's
  * exit-time dump prints only counters.
+ *
+ * The tick carries `nsecs` (bpf_ktime_get_ns, CLOCK_MONOTONIC) taken when the interval
+ * probe fired: print() reads the maps later, in bpftrace's user space, so every counter
+ * of the print was read after that instant. The analysis uses it to compare a /proc read
+ * only with counters read after it (analysis/ebpf-observations.ts).
  */
 import type { ProbePlan } from './probe-plan.js';
 
@@ -30,7 +35,7 @@ export function generateBpftraceScript(plan: ProbePlan, options: ScriptOptions):
   ].join('\n');
   const blocks = plan.probes.map((probe) => `/* ${probe.role}: ${probe.function} */\n${probe.program}`);
   const printLines = outputMaps.map((map) => `\tprint(${map});`);
-  const interval = `interval:s:${seconds}\n{\n${printLines.join('\n')}\n\tprintf("${TICK_MARKER}\\n");\n}`;
+  const interval = `interval:s:${seconds}\n{\n\t$printStartedNs = nsecs;\n${printLines.join('\n')}\n\tprintf("${TICK_MARKER} %llu\\n", $printStartedNs);\n}`;
   const end = `END\n{\n${tempMaps.map((map) => `\tclear(${map});`).join('\n')}\n}`;
   return [header, 'BEGIN\n{\n\tprintf("pinwatch probes attached\\n");\n}', ...blocks, interval, end].join('\n\n') + '\n';
 }

@@ -4,15 +4,28 @@
  * the end of the stream (bpftrace's exit-time dump, or the end of a replay file), so a
  * reader never sees a half-printed interval.
  */
+import { kernelMonotonicMs } from '../collectors/clock.js';
 import { BpftraceCounterTable, parseBpftraceLine, type BpftraceParseIssue, type CounterTableContents } from './bpftrace-output.js';
 
-export function emptyContents(): CounterTableContents {
-  return { perTgid: new Map(), unattributedUnpinnedPages: 0, unattributedUnchargedPages: 0 };
+/** A committed print: the counters, and when they were read (see EbpfSnapshot). */
+export interface CommittedCounters extends CounterTableContents {
+  printStartedMonotonicMs: number | null;
+  receivedMonotonicMs: number | null;
+}
+
+export function emptyContents(): CommittedCounters {
+  return {
+    perTgid: new Map(),
+    unattributedUnpinnedPages: 0,
+    unattributedUnchargedPages: 0,
+    printStartedMonotonicMs: null,
+    receivedMonotonicMs: null,
+  };
 }
 
 export class BpftraceStreamDecoder {
   private readonly table = new BpftraceCounterTable();
-  private committed: CounterTableContents = emptyContents();
+  private committed: CommittedCounters = emptyContents();
   attachedProbes: number | null = null;
   parseErrors = 0;
   lostEvents = 0;
@@ -21,6 +34,8 @@ export class BpftraceStreamDecoder {
   constructor(
     private readonly onIssue: (issue: BpftraceParseIssue) => void,
     private readonly onAttached: (probes: number) => void = () => {},
+    /** CLOCK_MONOTONIC in ms, the clock of bpftrace's nsecs; injected by tests. */
+    private readonly monotonicMs: () => number = kernelMonotonicMs,
   ) {}
 
   pushLine(line: string): void {
@@ -45,7 +60,7 @@ export class BpftraceStreamDecoder {
         break;
       }
       case 'tick':
-        this.commit();
+        this.commit(record.printStartedMonotonicMs);
         break;
       case 'lost-events':
         this.lostEvents += record.count;
@@ -57,12 +72,22 @@ export class BpftraceStreamDecoder {
     }
   }
 
-  commit(): void {
-    this.committed = this.table.contents();
+  /**
+   * @param printStartedMonotonicMs when bpftrace began the print (the tick's nsecs); null at
+   *   the end of the stream or for a tick without it: then only the receive time is known,
+   *   and it bounds the read from both sides.
+   */
+  commit(printStartedMonotonicMs: number | null = null): void {
+    const receivedMonotonicMs = this.monotonicMs();
+    this.committed = {
+      ...this.table.contents(),
+      printStartedMonotonicMs: printStartedMonotonicMs ?? receivedMonotonicMs,
+      receivedMonotonicMs,
+    };
     this.commits += 1;
   }
 
-  latest(): CounterTableContents {
+  latest(): CommittedCounters {
     return this.committed;
   }
 }

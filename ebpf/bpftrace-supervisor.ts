@@ -123,6 +123,8 @@ export class BpftraceSupervisor implements EbpfCounterSource {
       perTgid: contents?.perTgid ?? new Map(),
       unattributedUnpinnedPages: contents?.unattributedUnpinnedPages ?? 0,
       unattributedUnchargedPages: contents?.unattributedUnchargedPages ?? 0,
+      printStartedMonotonicMs: contents?.printStartedMonotonicMs ?? null,
+      receivedMonotonicMs: contents?.receivedMonotonicMs ?? null,
     };
   }
 

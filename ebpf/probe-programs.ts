@@ -192,9 +192,12 @@ ${kprobeList('kretprobe', symbols)}
 }
 
 /**
- * vfio_unpin_pages_remote. With fexit and struct vfio_dma in BTF, the owner is
- * dma->task (release at exit may run outside the VFIO user's context); else the
- * context tgid, and a kernel thread context counts as unattributed.
+ * vfio_unpin_pages_remote(dma, iova, pfn, npage, do_accounting). With fexit and struct
+ * vfio_dma in BTF, the owner is dma->task (release at exit may run outside the VFIO user's
+ * context); else the context tgid, and a kernel thread context counts as unattributed.
+ * Its return is the pages put_pfn() released (reserved pfns are skipped); npage is every
+ * page of the range, so the difference is the reserved pages that are no longer mapped
+ * (@unmapped_pages; analysis/ebpf-mismatches.ts mappedNotChargedPages).
  */
 export function releaseProgram(options: {
   attach: AttachKind;
@@ -204,33 +207,52 @@ export function releaseProgram(options: {
   kernelThreadCheck: boolean;
 }): ProbeProgram {
   const { attach, module, symbols, ownerFromDmaTask, kernelThreadCheck } = options;
-  const head =
-    attach === 'kfunc' ? symbols.map((s) => `kretfunc:${module}:${s}`).join(', ') : kprobeList('kretprobe', symbols);
-  const key = attach === 'kfunc' && ownerFromDmaTask ? '(uint64)args->dma->task->tgid' : '(uint64)pid';
+  const kfunc = attach === 'kfunc';
+  const key = kfunc && ownerFromDmaTask ? '(uint64)args->dma->task->tgid' : '(uint64)pid';
   const count = `		@unpin_calls[$k] = count();
-		@unpinned_pages[$k] = sum($r);`;
-  const body =
-    kernelThreadCheck && !(attach === 'kfunc' && ownerFromDmaTask)
-      ? `	if (curtask->mm == 0) {
+		@unpinned_pages[$k] = sum($r);
+		@unmapped_pages[$k] = sum($n);`;
+  const unattributed = kernelThreadCheck && !(kfunc && ownerFromDmaTask);
+  const body = unattributed
+    ? `	if (curtask->mm == 0) {
 		@unattributed_unpinned = sum($r);
 	} else {
 ${count}
 	}`
-      : count.replace(/^\t/gm, '');
-  return {
-    program: `${head}
+    : count.replace(/^\t/gm, '');
+  const outputMaps = ['@unpin_calls', '@unpinned_pages', '@unmapped_pages', ...(unattributed ? ['@unattributed_unpinned'] : [])];
+  if (kfunc) {
+    return {
+      program: `${symbols.map((s) => `kretfunc:${module}:${s}`).join(', ')}
 {
 	$k = ${key};
 	$r = (int64)retval;
+	$n = (int64)args->npage;
 ${body}
 }`,
-    outputMaps: [
-      '@unpin_calls',
-      '@unpinned_pages',
-      ...(kernelThreadCheck && !(attach === 'kfunc' && ownerFromDmaTask) ? ['@unattributed_unpinned'] : []),
-    ],
-    tempMaps: [],
-    attachPoints: symbols.length,
+      outputMaps,
+      tempMaps: [],
+      attachPoints: symbols.length,
+    };
+  }
+  // kprobes: npage (4th argument, arg3) is only visible at entry.
+  return {
+    program: `${kprobeList('kprobe', symbols)}
+{
+	@unpin_npage[tid] = (int64)arg3;
+}
+
+${kprobeList('kretprobe', symbols)}
+{
+	$k = ${key};
+	$r = (int64)retval;
+	$n = @unpin_npage[tid];
+	delete(@unpin_npage[tid]);
+${body}
+}`,
+    outputMaps,
+    tempMaps: ['@unpin_npage'],
+    attachPoints: symbols.length * 2,
   };
 }
 

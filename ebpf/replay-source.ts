@@ -4,6 +4,7 @@
  * it, all at once at start(). For tests and the demo: no kernel, no privilege.
  */
 import fs from 'node:fs';
+import { kernelMonotonicMs } from '../collectors/clock.js';
 import type { EbpfSnapshot } from '../model/ebpf-counters.js';
 import type { Logger } from '../model/logger.js';
 import { BpftraceStreamDecoder } from './bpftrace-stream.js';
@@ -16,7 +17,7 @@ export class ReplayEbpfSource implements EbpfCounterSource {
 
   constructor(
     private readonly file: string,
-    private readonly deps: { logger: Logger; nowMs(): number },
+    private readonly deps: { logger: Logger; nowMs(): number; monotonicMs?(): number },
   ) {}
 
   start(): void {
@@ -43,8 +44,14 @@ export class ReplayEbpfSource implements EbpfCounterSource {
 
   async stop(): Promise<void> {}
 
+  /**
+   * A recording's counters are final: they stand for a print made now, after any /proc
+   * read of this cycle, so the analysis may compare them with /proc (from the second
+   * cycle on, once a print before the read exists too).
+   */
   snapshot(): EbpfSnapshot {
     const contents = this.decoder?.latest();
+    const nowMonotonicMs = contents ? (this.deps.monotonicMs ?? kernelMonotonicMs)() : null;
     return {
       state: this.failure ? 'failed' : this.decoder ? 'running' : 'starting',
       reason: this.failure,
@@ -53,6 +60,8 @@ export class ReplayEbpfSource implements EbpfCounterSource {
       perTgid: contents?.perTgid ?? new Map(),
       unattributedUnpinnedPages: contents?.unattributedUnpinnedPages ?? 0,
       unattributedUnchargedPages: contents?.unattributedUnchargedPages ?? 0,
+      printStartedMonotonicMs: nowMonotonicMs,
+      receivedMonotonicMs: nowMonotonicMs,
     };
   }
 
@@ -83,6 +92,8 @@ export class DisabledEbpfSource implements EbpfCounterSource {
       perTgid: new Map(),
       unattributedUnpinnedPages: 0,
       unattributedUnchargedPages: 0,
+      printStartedMonotonicMs: null,
+      receivedMonotonicMs: null,
     };
   }
   stats(): EbpfRunnerStats {

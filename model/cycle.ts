@@ -5,7 +5,8 @@
  */
 import type { HostAnalysis, VmAnalysis } from './findings.js';
 import type { ErrnoCounts } from './ebpf-counters.js';
-import type { HostSample, VfioProcessSample } from './host-sample.js';
+import type { HostSample, KernelLogEvent, VfioProcessSample } from './host-sample.js';
+import type { HostLedger, VmLedgerEntry } from './ebpf-ledger.js';
 
 export type EbpfCoverage = 'full' | 'partial';
 
@@ -23,8 +24,12 @@ export interface VmEbpfView {
   mappedNotChargedPages: number;
   chargeFailedPagesTotal: ErrnoCounts;
   mapFailuresTotal: ErrnoCounts;
-  /** (VmLck now - baseline) - (charged - uncharged) * 4096: charges outside VFIO (mlock). */
-  lockedDriftBytes: number;
+  /**
+   * (VmLck - baseline) - (charged - uncharged) x 4096 at the last observation where /proc and
+   * the counters described the same state: charges outside VFIO (mlock). null before the
+   * first such observation (analysis/ebpf-observations.ts).
+   */
+  lockedDriftBytes: number | null;
 }
 
 export interface VmView {
@@ -41,11 +46,31 @@ export interface ExitedVmLeak {
   leakedPages: number;
 }
 
+/** A kernel log record and the VM it is about, decided once in the attribution step. */
+export interface AttributedKernelLogEvent {
+  event: KernelLogEvent;
+  /** The VM's processKey, or null when no running VM can be held responsible. */
+  processKey: string | null;
+  vmName: string | null;
+}
+
+/** The eBPF ledger entries this cycle changed: the store writes them in the cycle's transaction. */
+export interface EbpfLedgerChanges {
+  entries: VmLedgerEntry[];
+  host: HostLedger;
+  /** Entries of VMs that exited before this time are deleted. */
+  pruneExitedBeforeMs: number | null;
+}
+
 export interface CycleResult {
   sample: HostSample;
   vms: VmView[];
   host: HostAnalysis;
   leaks: ExitedVmLeak[];
+  /** Every recognised kernel log record of this cycle, attributed. */
+  kernelLogEvents: AttributedKernelLogEvent[];
+  /** null without eBPF, or when nothing in the ledger changed. */
+  ebpfLedger: EbpfLedgerChanges | null;
   /**
    * Pages released where no VM could be attributed, cumulative across bpftrace
    * and pinwatch restarts (the per-run figure is in sample.ebpf); null without eBPF.

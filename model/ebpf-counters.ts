@@ -30,6 +30,12 @@ export interface EbpfTgidCounters {
   unpinCalls: number;
   /** Sum of vfio_unpin_pages_remote's returns: pages actually released (reserved pfns excluded). */
   unpinnedPages: number;
+  /**
+   * Sum of vfio_unpin_pages_remote's npage argument: every page unmapped, reserved pfns
+   * included (put_pfn() skips those, so they are missing from unpinnedPages). The
+   * difference is the reserved pages that are no longer mapped.
+   */
+  unmappedPages: number;
   /** iommufd: pages added to / removed from pinned accounting (iopt_pages_add/sub_npinned). */
   iommufdPinnedPages: number;
   iommufdUnpinnedPages: number;
@@ -51,4 +57,14 @@ export interface EbpfSnapshot {
    */
   unattributedUnpinnedPages: number;
   unattributedUnchargedPages: number;
+  /**
+   * When the counters were read, on CLOCK_MONOTONIC in ms (bpftrace's nsecs and Node's
+   * process.hrtime share it): bpftrace reads its maps after printStartedMonotonicMs (its
+   * interval probe fired then; print() reads the maps later, in user space) and before
+   * receivedMonotonicMs (pinwatch received the tick line that ends the print). null
+   * before the first print. Lets the analysis tell whether a /proc read happened before
+   * or after the counters it is compared with (analysis/ebpf-observations.ts).
+   */
+  printStartedMonotonicMs: number | null;
+  receivedMonotonicMs: number | null;
 }

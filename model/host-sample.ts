@@ -98,6 +98,35 @@ export interface VfioProcessSample extends ProcessIdentity {
   cmdline: string[];
   /** Parsed when the process is QEMU; null otherwise. */
   qemu: QemuIdentity | null;
+  /**
+   * The files of this process that could not be read or parsed this cycle
+   * (file, reason, message). Absent or empty: the read was complete.
+   */
+  readErrors?: CollectorError[];
+  /** Fields holding the last good value of an earlier cycle, because this cycle's file failed. */
+  staleFields?: ProcessReadField[];
+  /**
+   * Fields never read well for this process: their value is a placeholder
+   * (0; a memlockLimit of nulls that must not be read as unlimited; an empty
+   * cmdline with no QEMU identity).
+   */
+  unknownFields?: ProcessReadField[];
+}
+
+/** The per-process values a failed file can leave stale or unknown. */
+export type ProcessReadField =
+  | 'startTimeTicks'
+  | 'uid'
+  | 'lockedBytes'
+  | 'pinnedBytes'
+  | 'residentBytes'
+  | 'hasCapIpcLock'
+  | 'memlockLimit'
+  | 'cmdline';
+
+/** true when every file of the process read and parsed this cycle. */
+export function isReadComplete(process: VfioProcessSample): boolean {
+  return (process.readErrors?.length ?? 0) === 0 && (process.staleFields?.length ?? 0) === 0 && (process.unknownFields?.length ?? 0) === 0;
 }
 
 export interface PciDevice {
@@ -148,6 +177,11 @@ export interface CollectorRun {
   errorMessage?: string;
 }
 
+export interface MonotonicWindow {
+  startMs: number;
+  endMs: number;
+}
+
 /** Everything one cycle saw. */
 export interface HostSample {
   takenAtMs: number;
@@ -159,6 +193,12 @@ export interface HostSample {
   uptimeSeconds: number | null;
   kernelRelease: string | null;
   processes: VfioProcessSample[];
+  /**
+   * When the vfio_users collector read the processes' status files, on CLOCK_MONOTONIC in
+   * ms (process.hrtime): every VmLck of this cycle was read within [startMs, endMs].
+   * null when no process was read.
+   */
+  processesReadMonotonicMs: MonotonicWindow | null;
   sysfs: SysfsSample | null;
   meminfo: MeminfoSample | null;
   /** How many /proc/PID entries were looked at (for the bench and self-metrics). */
@@ -174,7 +214,7 @@ export interface HostSample {
 /** A kernel log record pinwatch recognised (DOMAIN.md section 2 and 4). */
 export interface KernelLogEvent {
   kind: 'memlock_exceeded' | 'external_memlock_exceeded' | 'iommufd_compat';
-  /** Wall-clock time of the record, from its monotonic timestamp and boot time. */
+  /** Wall-clock time of the record in whole ms (the store's INTEGER column), from its monotonic timestamp and boot time. */
   atMs: number;
   /** Monotonic microseconds since boot, as /dev/kmsg gives it. */
   monotonicUs: number;

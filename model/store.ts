@@ -94,6 +94,18 @@ export interface CycleWriteStats {
   samplesWritten: number;
   eventsWritten: number;
   vmsExited: number;
+  /** Rows SQLite refused (one VM's or one event's): rolled back alone, the rest of the cycle is kept. */
+  rowsRejected: number;
+  /** What each refused row was and why, for the log. */
+  rejections: RowRejection[];
+}
+
+export interface RowRejection {
+  /** 'vm' (a VM's row, sample and findings) or 'event'. */
+  row: 'vm' | 'event' | 'ebpf_ledger';
+  /** The VM's processKey, or the event's kind. */
+  key: string;
+  message: string;
 }
 
 export interface StoreWriter {

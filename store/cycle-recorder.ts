@@ -1,14 +1,18 @@
 /**
- * Writes what changed in one cycle: VMs, samples, findings, events. The
- * per-VM state of the last write is kept in memory so a steady cycle (nothing
- * an operator tracks moved, keep-alive not due) reads nothing and writes nothing.
+ * Writes what changed in one cycle: VMs, samples, findings, events and the eBPF ledger.
+ * The per-VM state of the last write is kept in memory so a steady cycle (nothing an
+ * operator tracks moved, keep-alive not due) reads nothing and writes nothing.
+ *
+ * One cycle is one transaction, and each VM and each event is a savepoint inside it: a
+ * row SQLite refuses (a value out of range that got past the collectors) is rolled back
+ * alone, counted and reported, and never costs the other VMs their history.
  */
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { formatBytes } from '../analysis/format-bytes.js';
-import type { CycleResult, ExitedVmLeak, VmView } from '../model/cycle.js';
+import type { AttributedKernelLogEvent, CycleResult, ExitedVmLeak, VmView } from '../model/cycle.js';
 import type { Finding, FindingKind, Severity } from '../model/findings.js';
-import type { KernelLogEvent } from '../model/host-sample.js';
-import type { CycleWriteStats, EventKind, EventRecord } from '../model/store.js';
+import type { CycleWriteStats, EventKind, EventRecord, RowRejection } from '../model/store.js';
+import { EbpfStateRepository } from './ebpf-state-repository.js';
 import { eventDataToJson, type FindingRow, type SampleRow, type VmRow } from './store-rows.js';
 import {
   sameMemlockLimit,
@@ -56,6 +60,9 @@ export class CycleRecorder {
   private liveInDb: Map<string, LiveVm> | null = null;
   private readonly sql: ReturnType<typeof prepareRecorderStatements>;
   private readonly stageInTransaction: Transaction<(result: CycleResult) => StagedCycle>;
+  /** Runs its argument in a SAVEPOINT (better-sqlite3 nests a transaction as one). */
+  private readonly inSavepoint: Transaction<(write: () => void) => void>;
+  private readonly ebpfState: EbpfStateRepository;
 
   constructor(
     db: Database,
@@ -63,7 +70,9 @@ export class CycleRecorder {
   ) {
     if (!(options.keepAliveMs > 0)) throw new RangeError(`keepAliveMs must be positive, got ${options.keepAliveMs}`);
     this.sql = prepareRecorderStatements(db);
+    this.ebpfState = new EbpfStateRepository(db);
     this.stageInTransaction = db.transaction((result: CycleResult) => this.stage(result));
+    this.inSavepoint = db.transaction((write: () => void) => write());
   }
 
   /**
@@ -90,32 +99,68 @@ export class CycleRecorder {
     const bootId = result.sample.bootId;
     const liveInDb = this.liveInDb ?? this.loadLiveVms();
     const staged: StagedCycle = {
-      stats: { vmsInserted: 0, samplesWritten: 0, eventsWritten: 0, vmsExited: 0 },
+      stats: { vmsInserted: 0, samplesWritten: 0, eventsWritten: 0, vmsExited: 0, rowsRejected: 0, rejections: [] },
       states: new Map(),
       nowLive: [],
       exitedKeys: [],
       liveInDb,
     };
     const seenKeys = new Set<string>();
-    const vmByPid = new Map<number, VmWriteState>();
+    const vmByKey = new Map<string, VmWriteState>();
 
     for (const view of result.vms) {
       const key = view.analysis.processKey;
       if (seenKeys.has(key)) continue; // one row per process, even if a cycle lists it twice
       seenKeys.add(key);
-      const state = this.recordVm(view, bootId, nowMs, liveInDb, staged);
-      vmByPid.set(state.pid, state);
+      this.isolated(staged, { row: 'vm', key }, (rowStaged) => {
+        vmByKey.set(key, this.recordVm(view, bootId, nowMs, liveInDb, rowStaged));
+      });
     }
 
     if (result.sample.runs.some((run) => run.collector === PROCESS_SCAN_COLLECTOR && run.success)) {
       this.recordExits(liveInDb, seenKeys, bootId, nowMs, staged);
     }
 
-    for (const logEvent of result.sample.kernelLogEvents) {
-      this.recordKernelLogEvent(logEvent, bootId, vmByPid, staged);
+    for (const logEvent of result.kernelLogEvents) {
+      this.isolated(staged, { row: 'event', key: 'kernel-log' }, (rowStaged) => this.recordKernelLogEvent(logEvent, bootId, vmByKey, rowStaged));
     }
-    for (const leak of result.leaks) this.recordLeak(leak, staged);
+    for (const leak of result.leaks) {
+      this.isolated(staged, { row: 'event', key: 'pins-leaked' }, (rowStaged) => this.recordLeak(leak, rowStaged));
+    }
+    if (result.ebpfLedger) {
+      const ledger = result.ebpfLedger;
+      this.isolated(staged, { row: 'ebpf_ledger', key: 'ebpf_vm_state' }, () => this.ebpfState.writeChanges(ledger, nowMs));
+    }
     return staged;
+  }
+
+  /**
+   * Write one row (a VM with its sample and findings, or one event) in a savepoint. On
+   * failure the savepoint and the row's in-memory changes are dropped and the rejection
+   * is counted; the cycle goes on. Errors that are not about the row (the disk is full,
+   * the database is locked) fail the whole cycle as before.
+   */
+  private isolated(staged: StagedCycle, what: Omit<RowRejection, 'message'>, write: (rowStaged: StagedCycle) => void): void {
+    const rowStaged: StagedCycle = {
+      stats: { vmsInserted: 0, samplesWritten: 0, eventsWritten: 0, vmsExited: 0, rowsRejected: 0, rejections: [] },
+      states: new Map(),
+      nowLive: [],
+      exitedKeys: [],
+      liveInDb: staged.liveInDb,
+    };
+    try {
+      this.inSavepoint(() => write(rowStaged));
+    } catch (error) {
+      if (!isRowError(error)) throw error;
+      staged.stats.rowsRejected += 1;
+      staged.stats.rejections.push({ ...what, message: (error as Error).message });
+      return;
+    }
+    staged.stats.vmsInserted += rowStaged.stats.vmsInserted;
+    staged.stats.samplesWritten += rowStaged.stats.samplesWritten;
+    staged.stats.eventsWritten += rowStaged.stats.eventsWritten;
+    for (const [key, state] of rowStaged.states) staged.states.set(key, state);
+    staged.nowLive.push(...rowStaged.nowLive);
   }
 
   private recordVm(view: VmView, bootId: string, nowMs: number, liveInDb: Map<string, LiveVm>, staged: StagedCycle): VmWriteState {
@@ -320,11 +365,12 @@ export class CycleRecorder {
 
   /**
    * Kernel log records become 'kernel-log' events, deduplicated by (boot id, kmsg
-   * sequence): /dev/kmsg is re-read from the start after a restart. Attributed to
-   * a VM when the record names the pid of a VM running in this cycle.
+   * sequence): /dev/kmsg is re-read from the start after a restart. The VM is the one the
+   * attribution step chose (daemon/cycle-attribution.ts), if any.
    */
-  private recordKernelLogEvent(logEvent: KernelLogEvent, bootId: string, vmByPid: Map<number, VmWriteState>, staged: StagedCycle): void {
-    const vm = logEvent.pid === null ? undefined : vmByPid.get(logEvent.pid);
+  private recordKernelLogEvent(attributed: AttributedKernelLogEvent, bootId: string, vmByKey: Map<string, VmWriteState>, staged: StagedCycle): void {
+    const logEvent = attributed.event;
+    const vm = attributed.processKey === null ? undefined : vmByKey.get(attributed.processKey);
     const memlockExceeded = logEvent.kind === 'memlock_exceeded' || logEvent.kind === 'external_memlock_exceeded';
     this.addEvent(staged, {
       atMs: logEvent.atMs,
@@ -367,7 +413,7 @@ export class CycleRecorder {
 
   private addEvent(staged: StagedCycle, event: NewEvent): void {
     const info = this.sql.insertEvent.run({
-      atMs: event.atMs,
+      atMs: Math.round(event.atMs), // whole ms: at_ms is INTEGER (a kernel log time may carry µs)
       vmId: event.vmId,
       vmName: event.vmName,
       kind: event.kind,
@@ -411,6 +457,21 @@ export class CycleRecorder {
       openFindings,
     };
   }
+}
+
+/**
+ * SQLite's refusals of one row's values (STRICT type checks, CHECK and NOT NULL
+ * constraints, an integer out of range) as opposed to the database's own failures.
+ * better-sqlite3 throws a TypeError or RangeError for a value it cannot bind (a
+ * BigInt out of range, a Symbol).
+ */
+function isRowError(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError) return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  // RAISE() in a trigger is a deliberate abort of the write, not a bad value: the cycle fails.
+  if (code === 'SQLITE_CONSTRAINT_TRIGGER') return false;
+  return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG';
 }
 
 function liveVm(state: VmWriteState): LiveVm {

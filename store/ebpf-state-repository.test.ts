@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { zeroTotals } from '../ebpf/counter-totals.js';
-import type { VmLedgerEntry } from '../ebpf/vm-ledger.js';
+import { zeroTotals } from '../model/ebpf-counter-totals.js';
+import type { VmLedgerEntry } from '../analysis/ebpf-ledger.js';
 import { EbpfStateRepository } from './ebpf-state-repository.js';
 import { bundledMigrationsDir, openDatabase } from './open-database.js';
 
 function entry(overrides: Partial<VmLedgerEntry> = {}): VmLedgerEntry {
   return {
-    processKey: 'boot:1682:17000', pid: 1682, vmName: 'qemu-run', baselineLockedBytes: 0, baselineAtMs: 2_500_000, coverage: 'full',
+    processKey: 'boot:1682:17000', pid: 1682, vmName: 'qemu-run', baselineLockedBytes: 0, baselineAtMs: 2_500_000, baselineConfirmed: true, coverage: 'full',
     offsets: { ...zeroTotals(), pinnedPages: 118386, chargeFailedPages: new Map([[3, 20448]]) },
     runAttachedAtMs: 2_000_000, runCounters: { ...zeroTotals(), unpinnedPages: 117985 }, runStartCounters: zeroTotals(),
     exitedAtMs: null, updatedAtMs: 3_000_000, ...overrides,
@@ -25,6 +25,13 @@ describe('EbpfStateRepository (migration 0002)', () => {
     expect(loaded?.runCounters.unpinnedPages).toBe(117985);
     expect(loaded).toMatchObject({ coverage: 'full', runAttachedAtMs: 2_000_000, exitedAtMs: null, vmName: 'qemu-run' });
     expect(repo.loadHost()).toEqual(host);
+    db.close();
+  });
+
+  it('an unconfirmed baseline stays unconfirmed across a restart (migration 0003)', () => {
+    const { db } = openDatabase({ path: ':memory:', migrationsDir: bundledMigrationsDir() });
+    new EbpfStateRepository(db).save([entry({ baselineConfirmed: false, coverage: 'partial', baselineLockedBytes: 90 * 1024 ** 2 })], { runAttachedAtMs: 2_000_000, unattributedOffsets: { unpinnedPages: 0, unchargedPages: 0 }, unattributedRun: { unpinnedPages: 0, unchargedPages: 0 } }, 3_000_000);
+    expect(new EbpfStateRepository(db).load().entries.get('boot:1682:17000')).toMatchObject({ baselineConfirmed: false, baselineLockedBytes: 90 * 1024 ** 2 });
     db.close();
   });
 

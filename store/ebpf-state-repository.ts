@@ -1,11 +1,12 @@
 /**
- * Persists the eBPF ledger (ebpf/vm-ledger.ts) in the tables of
- * migrations/0002_ebpf_state.sql: loaded once at start-up, the changed entries
- * written each cycle in one transaction.
+ * Persists the eBPF ledger (analysis/ebpf-ledger.ts) in the tables of
+ * migrations/0002_ebpf_state.sql and 0003: loaded once at start-up, the changed entries
+ * written with each cycle, inside the cycle's transaction (store/cycle-recorder.ts).
  */
 import type { Database } from 'better-sqlite3';
-import { deserializeTotals, serializeTotals } from '../ebpf/counter-totals.js';
-import { emptyHostLedger, type HostLedger, type VmLedgerEntry } from '../ebpf/vm-ledger.js';
+import { emptyHostLedger, type HostLedger, type VmLedgerEntry } from '../analysis/ebpf-ledger.js';
+import type { EbpfLedgerChanges } from '../model/cycle.js';
+import { deserializeTotals, serializeTotals } from '../model/ebpf-counter-totals.js';
 import type { EbpfCoverage } from '../model/cycle.js';
 
 interface VmStateRow {
@@ -14,6 +15,7 @@ interface VmStateRow {
   vm_name: string;
   baseline_locked_bytes: number;
   baseline_at_ms: number;
+  baseline_confirmed: number;
   coverage: EbpfCoverage;
   offsets_json: string;
   run_attached_at_ms: number;
@@ -31,16 +33,7 @@ interface HostStateRow {
   unattributed_run_uncharged_pages: number;
 }
 
-export interface EbpfStateStore {
-  loadEntries(): Map<string, VmLedgerEntry>;
-  loadHost(): HostLedger;
-  /** Write the given entries and the host row in one transaction. */
-  save(entries: Iterable<VmLedgerEntry>, host: HostLedger, nowMs: number): void;
-  /** Delete entries of VMs that exited before `beforeMs`; returns how many. */
-  pruneExited(beforeMs: number): number;
-}
-
-export class EbpfStateRepository implements EbpfStateStore {
+export class EbpfStateRepository {
   constructor(private readonly db: Database) {}
 
   loadEntries(): Map<string, VmLedgerEntry> {
@@ -53,6 +46,7 @@ export class EbpfStateRepository implements EbpfStateStore {
         vmName: row.vm_name,
         baselineLockedBytes: row.baseline_locked_bytes,
         baselineAtMs: row.baseline_at_ms,
+        baselineConfirmed: row.baseline_confirmed === 1,
         coverage: row.coverage,
         offsets: deserializeTotals(row.offsets_json),
         runAttachedAtMs: row.run_attached_at_ms,
@@ -81,15 +75,27 @@ export class EbpfStateRepository implements EbpfStateStore {
     };
   }
 
+  /** The ledger as a restarted pinwatch resumes it. */
+  load(): { entries: Map<string, VmLedgerEntry>; host: HostLedger } {
+    return { entries: this.loadEntries(), host: this.loadHost() };
+  }
+
+  /** Write one cycle's ledger changes; the caller holds the transaction (the cycle's). */
+  writeChanges(changes: EbpfLedgerChanges, nowMs: number): void {
+    this.save(changes.entries, changes.host, nowMs);
+    if (changes.pruneExitedBeforeMs !== null) this.pruneExited(changes.pruneExitedBeforeMs);
+  }
+
   save(entries: Iterable<VmLedgerEntry>, host: HostLedger, nowMs: number): void {
     const upsertVm = this.db.prepare(`
-      INSERT INTO ebpf_vm_state (process_key, pid, vm_name, baseline_locked_bytes, baseline_at_ms, coverage, offsets_json,
+      INSERT INTO ebpf_vm_state (process_key, pid, vm_name, baseline_locked_bytes, baseline_at_ms, baseline_confirmed, coverage, offsets_json,
         run_attached_at_ms, run_counters_json, run_start_counters_json, exited_at_ms, updated_at_ms)
-      VALUES (@process_key, @pid, @vm_name, @baseline_locked_bytes, @baseline_at_ms, @coverage, @offsets_json,
+      VALUES (@process_key, @pid, @vm_name, @baseline_locked_bytes, @baseline_at_ms, @baseline_confirmed, @coverage, @offsets_json,
         @run_attached_at_ms, @run_counters_json, @run_start_counters_json, @exited_at_ms, @updated_at_ms)
       ON CONFLICT (process_key) DO UPDATE SET
         pid = excluded.pid, vm_name = excluded.vm_name, baseline_locked_bytes = excluded.baseline_locked_bytes,
-        baseline_at_ms = excluded.baseline_at_ms, coverage = excluded.coverage, offsets_json = excluded.offsets_json,
+        baseline_at_ms = excluded.baseline_at_ms, baseline_confirmed = excluded.baseline_confirmed,
+        coverage = excluded.coverage, offsets_json = excluded.offsets_json,
         run_attached_at_ms = excluded.run_attached_at_ms, run_counters_json = excluded.run_counters_json,
         run_start_counters_json = excluded.run_start_counters_json, exited_at_ms = excluded.exited_at_ms,
         updated_at_ms = excluded.updated_at_ms`);
@@ -111,6 +117,7 @@ export class EbpfStateRepository implements EbpfStateStore {
           vm_name: entry.vmName,
           baseline_locked_bytes: entry.baselineLockedBytes,
           baseline_at_ms: Math.round(entry.baselineAtMs),
+          baseline_confirmed: entry.baselineConfirmed ? 1 : 0,
           coverage: entry.coverage,
           offsets_json: serializeTotals(entry.offsets),
           run_attached_at_ms: Math.round(entry.runAttachedAtMs),

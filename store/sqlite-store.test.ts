@@ -48,7 +48,7 @@ describe('recordCycle', () => {
   it('first sight: each VM inserted with a sample and a vm-appeared event', () => {
     const store = newStore();
     const stats = store.recordCycle(testCycle({ takenAtMs: T0, vms: [web, dbVm] }));
-    expect(stats).toEqual({ vmsInserted: 2, samplesWritten: 2, eventsWritten: 2, vmsExited: 0 });
+    expect(stats).toEqual({ vmsInserted: 2, samplesWritten: 2, eventsWritten: 2, vmsExited: 0, rowsRejected: 0, rejections: [] });
 
     const vms = store.listVms({ includeExited: false });
     expect(vms.map((vm) => [vm.vmName, vm.pid, vm.guestMemoryBytes, vm.exitedAtMs])).toEqual([
@@ -91,7 +91,7 @@ describe('recordCycle', () => {
     const before = totalChanges(store);
     for (let cycle = 1; cycle < 119; cycle += 1) {
       const stats = store.recordCycle(testCycle({ takenAtMs: T0 + cycle * 15_000, vms: [{ ...web, residentBytes: 4 * GIB + cycle * 4096 }, dbVm] }));
-      expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 0, eventsWritten: 0, vmsExited: 0 });
+      expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 0, eventsWritten: 0, vmsExited: 0, rowsRejected: 0, rejections: [] });
     }
     expect(totalChanges(store)).toBe(before);
   });
@@ -130,7 +130,7 @@ describe('recordCycle', () => {
     const store = newStore();
     store.recordCycle(testCycle({ takenAtMs: T0, vms: [web] }));
     const stats = store.recordCycle(testCycle({ takenAtMs: T0 + 15_000, vms: [{ ...web, memlockSoftBytes: null, memlockHardBytes: null }] }));
-    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 1, eventsWritten: 1, vmsExited: 0 });
+    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 1, eventsWritten: 1, vmsExited: 0, rowsRejected: 0, rejections: [] });
     const [event] = store.events({ kind: 'memlock-limit-changed', limit: 10 });
     expect(event).toMatchObject({
       atMs: T0 + 15_000,
@@ -199,7 +199,7 @@ describe('recordCycle', () => {
     const store = newStore();
     store.recordCycle(testCycle({ takenAtMs: T0, vms: [{ ...web, findings: [headroomLow] }, dbVm] }));
     const stats = store.recordCycle(testCycle({ takenAtMs: T0 + 15_000, vms: [dbVm] }));
-    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 0, eventsWritten: 1, vmsExited: 1 });
+    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 0, eventsWritten: 1, vmsExited: 1, rowsRejected: 0, rejections: [] });
     expect(store.listVms({ includeExited: false }).map((vm) => vm.vmName)).toEqual(['db-01']);
     const exited = store.listVms({ includeExited: true }).find((vm) => vm.vmName === 'web-01')!;
     expect(exited.exitedAtMs).toBe(T0 + 15_000);
@@ -225,7 +225,7 @@ describe('recordCycle', () => {
     const newBoot = 'a9d1e2f3-0000-4000-8000-000000000001';
     // Same pid and start ticks as web-01 before the reboot: a different process.
     const stats = store.recordCycle(testCycle({ takenAtMs: T0 + 600_000, bootId: newBoot, vms: [web] }));
-    expect(stats).toMatchObject({ vmsInserted: 1, vmsExited: 2 });
+    expect(stats).toMatchObject({ vmsInserted: 1, vmsExited: 2, rowsRejected: 0, rejections: [] });
     const live = store.listVms({ includeExited: false });
     expect(live.map((vm) => [vm.vmName, vm.bootId])).toEqual([['web-01', newBoot]]);
     expect(store.events({ kind: 'vm-exited', limit: 10 }).map((e) => e.message).sort()).toEqual([
@@ -239,7 +239,7 @@ describe('recordCycle', () => {
     store.recordCycle(testCycle({ takenAtMs: T0, vms: [web] }));
     store.recordCycle(testCycle({ takenAtMs: T0 + 15_000, vms: [] }));
     const stats = store.recordCycle(testCycle({ takenAtMs: T0 + 30_000, vms: [web] }));
-    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 0, eventsWritten: 1, vmsExited: 0 });
+    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 0, eventsWritten: 1, vmsExited: 0, rowsRejected: 0, rejections: [] });
     expect(store.listVms({ includeExited: false }).map((vm) => [vm.vmName, vm.exitedAtMs])).toEqual([['web-01', null]]);
     expect(store.recordCycle(testCycle({ takenAtMs: T0 + 45_000, vms: [] })).vmsExited).toBe(1);
   });
@@ -274,6 +274,18 @@ describe('recordCycle', () => {
     expect(events[1]!.data).toMatchObject({ logKind: 'external_memlock_exceeded', bootId: TEST_BOOT_ID, limitBytes: 65_536, comm: 'CPU 0/KVM' });
   });
 
+  it('one row SQLite refuses (a fractional kernel-log time, a start time beyond INTEGER) costs only that row, not the cycle', () => {
+    const store = newStore(join(workDir, 'pinwatch.db'));
+    const odd: TestVmSpec = { pid: 5151, vmName: 'odd-01', startTimeTicks: 1e23 };
+    const stats = store.recordCycle(
+      testCycle({ takenAtMs: T0, vms: [web, odd], kernelLogEvents: [testKernelLogEvent({ sequence: 7, atMs: T0 - 1000.5 })] }),
+    );
+    expect(store.listVms({ includeExited: false }).map((vm) => vm.vmName)).toEqual(['web-01']);
+    expect(store.events({ kind: 'kernel-log', limit: 10 }).map((e) => [e.data['sequence'], e.atMs])).toEqual([[7, T0 - 1000]]);
+    expect(stats.rowsRejected).toBe(1);
+    expect(stats.vmsInserted).toBe(1);
+  });
+
   it('a VM that exited with pages still pinned gets one critical pins-leaked event, however many cycles report it', () => {
     const store = newStore(join(workDir, 'pinwatch.db'));
     store.recordCycle(testCycle({ takenAtMs: T0, vms: [web] }));
@@ -296,7 +308,7 @@ describe('recordCycle', () => {
 
     const second = newStore(path);
     const stats = second.recordCycle(testCycle({ takenAtMs: T0 + 60_000, vms: [{ ...web, findings: [headroomLow] }, { ...dbVm, lockedBytes: 17 * GIB }] }));
-    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 1, eventsWritten: 0, vmsExited: 0 });
+    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 1, eventsWritten: 0, vmsExited: 0, rowsRejected: 0, rejections: [] });
     const webId = second.listVms({ includeExited: false }).find((vm) => vm.vmName === 'web-01')!.id;
     expect(second.openFindings(webId).map((f) => f.openedAtMs)).toEqual([T0]);
   });
@@ -319,7 +331,7 @@ describe('store errors', () => {
     expect((error as StoreError).sqliteCode).toBe('SQLITE_BUSY');
     other.exec('ROLLBACK');
     other.close();
-    expect(store.recordCycle(testCycle({ takenAtMs: T0 + 15_000, vms: [web] }))).toEqual({ vmsInserted: 1, samplesWritten: 1, eventsWritten: 1, vmsExited: 0 });
+    expect(store.recordCycle(testCycle({ takenAtMs: T0 + 15_000, vms: [web] }))).toEqual({ vmsInserted: 1, samplesWritten: 1, eventsWritten: 1, vmsExited: 0, rowsRejected: 0, rejections: [] });
   });
 
   it('a failure mid-cycle rolls the whole cycle back and the in-memory state with it', () => {
@@ -339,7 +351,7 @@ describe('store errors', () => {
       vmsInserted: 0,
       samplesWritten: 1,
       eventsWritten: 1,
-      vmsExited: 0,
+      vmsExited: 0, rowsRejected: 0, rejections: []
     });
     expect(store.openFindings(id).map((f) => f.kind)).toEqual(['memlock-headroom-low']);
   });

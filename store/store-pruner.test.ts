@@ -77,6 +77,6 @@ describe('prune', () => {
     const store = fixtureStore(100);
     store.prune(at(10), 7 * DAY_MS);
     const stats = store.recordCycle(testCycle({ takenAtMs: at(10), vms: [{ pid: 1, vmName: 'web-01', lockedBytes: 3 * GIB, findings: [doubleCharged] }, { pid: 2, vmName: 'steady-01' }] }));
-    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 0, eventsWritten: 0, vmsExited: 0 });
+    expect(stats).toEqual({ vmsInserted: 0, samplesWritten: 0, eventsWritten: 0, vmsExited: 0, rowsRejected: 0, rejections: [] });
   });
 });

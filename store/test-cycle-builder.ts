@@ -116,6 +116,7 @@ export function cycleOfViews(
     uptimeSeconds: 86_400,
     kernelRelease: '6.1.0-test',
     processes: vms.map((vm) => vm.process),
+    processesReadMonotonicMs: null,
     sysfs: null,
     meminfo: null,
     processesScanned: vms.length,
@@ -124,6 +125,11 @@ export function cycleOfViews(
     errors: [],
     runs,
   };
+  // The store writes the attribution it is given: records naming the pid of a VM of this cycle go to it.
+  const kernelLogEvents = sample.kernelLogEvents.map((event) => {
+    const vm = event.pid === null ? undefined : vms.find((v) => v.process.pid === event.pid);
+    return { event, processKey: vm?.analysis.processKey ?? null, vmName: vm?.analysis.vmName ?? null };
+  });
   return {
     sample,
     vms,
@@ -138,6 +144,8 @@ export function cycleOfViews(
       findingsBySeverity: { info: 0, warning: 0, critical: 0 },
     },
     leaks: [],
+    kernelLogEvents,
+    ebpfLedger: null,
     ebpfUnattributedReleasedPagesTotal: null,
   };
 }

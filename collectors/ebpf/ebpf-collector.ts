@@ -24,6 +24,8 @@ export interface EbpfCollectorDeps {
   paths: HostPaths;
   logger: Logger;
   nowMs(): number;
+  /** CLOCK_MONOTONIC ms (Clock.monotonicMs): when a replay's counters count as printed. */
+  monotonicMs?(): number;
   /** How often bpftrace prints its maps; the sampling interval is a good choice. */
   intervalSeconds: number;
   /** Opt-in per-page probes (is_invalid_reserved_pfn): costly. Default false. */
@@ -50,7 +52,11 @@ export function runCommandWithDeadline(command: string, args: string[], timeoutM
 export function createEbpfSource(deps: EbpfCollectorDeps): EbpfCounterSource {
   if (deps.source === 'off') return new DisabledEbpfSource('eBPF disabled by configuration (--ebpf.source=off)');
   if (deps.source.startsWith('replay:')) {
-    return new ReplayEbpfSource(deps.source.slice('replay:'.length), { logger: deps.logger, nowMs: deps.nowMs });
+    return new ReplayEbpfSource(deps.source.slice('replay:'.length), {
+      logger: deps.logger,
+      nowMs: deps.nowMs,
+      ...(deps.monotonicMs ? { monotonicMs: deps.monotonicMs } : {}),
+    });
   }
   return new BpftraceSupervisor({
     prepare: () =>

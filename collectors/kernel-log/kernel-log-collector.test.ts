@@ -34,7 +34,7 @@ describe('KernelLogCollector', () => {
     expect(first.kernelLogEvents).toEqual([
       {
         kind: 'memlock_exceeded', limitBytes: 33554432, comm: null, pid: null, sequence: 1203, monotonicUs: 176341724,
-        atMs: 800_000 + 176341.724, beforeStart: true, message: 'vfio_pin_pages_remote: RLIMIT_MEMLOCK (33554432) exceeded',
+        atMs: 976_342, beforeStart: true, message: 'vfio_pin_pages_remote: RLIMIT_MEMLOCK (33554432) exceeded',
       },
     ]);
     fs.appendFileSync(kmsgPath, '4,1300,190000000,-;vfio_pin_page_external: Task qemu-kvm (4242) RLIMIT_MEMLOCK (67108864) exceeded\nnot a record\n');
@@ -52,7 +52,8 @@ describe('KernelLogCollector', () => {
     const collector = createKernelLogCollector({ paths, logger: silentLogger, nowMs: () => 1_000_000 });
     const draft = { ...emptyDraft(), uptimeSeconds: 300 }; // booted 300 s before nowMs
     collector.collect({ paths, nowMs: 1_000_000, errors: { report: () => {} } }, draft);
-    expect(draft.kernelLogEvents.map((e) => e.atMs)).toEqual([700_000 + 176341.724]);
+    // whole milliseconds: events.at_ms is an INTEGER column of a STRICT table
+    expect(draft.kernelLogEvents.map((e) => e.atMs)).toEqual([876_342]);
     collector.close();
   });
 

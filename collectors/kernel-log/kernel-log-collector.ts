@@ -1,8 +1,8 @@
 /**
  * The `kernel_log` collector: VFIO records of the kernel log since the previous
  * cycle as HostSample.kernelLogEvents ("RLIMIT_MEMLOCK exceeded" from type1, the
- * iommufd compat notice). Attribution to a VM happens in the analysis
- * (attributeKernelLogEvent), which sees the processes.
+ * iommufd compat notice). Attribution to a VM happens in the attribution step
+ * (daemon/cycle-attribution.ts), which sees the processes.
  */
 import type { KernelLogEvent } from '../../model/host-sample.js';
 import type { Logger } from '../../model/logger.js';
@@ -75,7 +75,8 @@ export class KernelLogCollector implements Collector {
       if (!recognised) continue;
       events.push({
         ...recognised,
-        atMs: bootMs === null ? ctx.nowMs : bootMs + record.monotonicUs / 1000,
+        // Whole ms: the store's events.at_ms is an INTEGER column of a STRICT table.
+        atMs: Math.round(bootMs === null ? ctx.nowMs : bootMs + record.monotonicUs / 1000),
         monotonicUs: record.monotonicUs,
         sequence: record.sequence,
         beforeStart,

@@ -5,6 +5,7 @@
  * turns into events (DOMAIN.md sections 2 and 4).
  */
 import type { KernelLogEvent } from '../../model/host-sample.js';
+import { fitsU64 } from '../kernel-range.js';
 
 export interface KmsgRecord {
   /** syslog priority (level + facility << 3). */
@@ -62,9 +63,13 @@ const IOMMUFD_COMPAT = /IOMMUFD is providing \/dev\/vfio\/vfio, not VFIO\./;
 export function recogniseKernelMessage(message: string): RecognisedKernelMessage | null {
   const text = message.replace(/^\[\s*\d+\.\d+\]\s*/, '').trim();
   let match = PIN_REMOTE.exec(text);
-  if (match) return { kind: 'memlock_exceeded', limitBytes: Number(match[1]), comm: null, pid: null };
+  // The limit is a %ld: a number past 2^64 is no record the kernel printed.
+  if (match) return fitsU64(match[1] ?? '') ? { kind: 'memlock_exceeded', limitBytes: Number(match[1]), comm: null, pid: null } : null;
   match = PIN_EXTERNAL.exec(text);
-  if (match) return { kind: 'external_memlock_exceeded', limitBytes: Number(match[3]), comm: match[1] as string, pid: Number(match[2]) };
+  if (match) {
+    if (!fitsU64(match[3] ?? '') || !/^\d{1,10}$/.test(match[2] ?? '')) return null;
+    return { kind: 'external_memlock_exceeded', limitBytes: Number(match[3]), comm: match[1] as string, pid: Number(match[2]) };
+  }
   if (IOMMUFD_COMPAT.test(text)) return { kind: 'iommufd_compat', limitBytes: null, comm: null, pid: null };
   return null;
 }

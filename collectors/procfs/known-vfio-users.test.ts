@@ -14,6 +14,23 @@ const known: KnownVfioUser = {
   cmdline: ['/usr/bin/qemu-system-x86_64'],
   qemu: null,
   cmdlineProblems: [],
+  cmdlineComplete: true,
+  lastSample: {
+    pid: 77,
+    startTimeTicks: 5000,
+    comm: 'qemu-system-x86',
+    uid: 0,
+    lockedBytes: 0,
+    pinnedBytes: 0,
+    residentBytes: 0,
+    hasCapIpcLock: false,
+    memlockLimit: { softBytes: null, hardBytes: null },
+    handles: [],
+    iommuGroups: [],
+    backend: 'type1',
+    cmdline: ['/usr/bin/qemu-system-x86_64'],
+    qemu: null,
+  },
 };
 
 describe('fdsToReread', () => {

@@ -1,4 +1,4 @@
-import type { QemuIdentity } from '../../model/host-sample.js';
+import type { QemuIdentity, VfioProcessSample } from '../../model/host-sample.js';
 import type { FdVfioHandle } from './read-vfio-process.js';
 
 /**
@@ -27,6 +27,14 @@ export interface KnownVfioUser {
   qemu: QemuIdentity | null;
   /** QEMU options that did not parse: reported again every cycle, as when argv was re-read each cycle. */
   cmdlineProblems: readonly string[];
+  /**
+   * false when the cmdline was blank or unreadable: the identity is then
+   * incomplete (no guest name, no -m) and cmdline is read again every cycle
+   * until it is whole, not only at the next full sweep.
+   */
+  cmdlineComplete: boolean;
+  /** The sample published last cycle: the last good values a failed file falls back to (stale). */
+  lastSample: VfioProcessSample;
 }
 
 export function isSameProcess(known: KnownVfioUser, startTimeTicks: number, comm: string): boolean {

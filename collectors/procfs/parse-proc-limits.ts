@@ -1,14 +1,19 @@
 import type { MemlockLimit } from '../../model/host-sample.js';
 import { malformedFileError, malformedLineError } from '../host-file-error.js';
+import { fitsU64 } from '../kernel-range.js';
 
 const MEMLOCK_ROW = 'Max locked memory';
 
-/** One limit value as proc_pid_limits() prints it: a decimal or "unlimited" (RLIM_INFINITY). */
+/**
+ * One limit value as proc_pid_limits() prints it: "unlimited" for
+ * RLIM_INFINITY, else the unsigned long in decimal (at most 2^64 - 1).
+ */
 function parseLimitValue(path: string, line: string, value: string | undefined): number | null {
   if (value === 'unlimited') return null;
   if (value === undefined || !/^\d+$/.test(value)) {
     throw malformedLineError(path, line, 'expected a number of bytes or "unlimited"');
   }
+  if (!fitsU64(value)) throw malformedLineError(path, line, `limit ${value} does not fit an unsigned long`);
   return Number(value);
 }
 
@@ -16,7 +21,9 @@ function parseLimitValue(path: string, line: string, value: string | undefined):
  * RLIMIT_MEMLOCK from /proc/PID/limits (fs/proc/base.c proc_pid_limits()):
  * fixed-width columns "Limit  Soft Limit  Hard Limit  Units". Only the
  * "Max locked memory" row is read; the name contains spaces, so values are
- * taken after the row name rather than by column index.
+ * taken after the row name rather than by column index. The kernel never
+ * holds a soft limit above the hard one (do_prlimit() returns -EINVAL), so
+ * such a row is malformed.
  */
 export function parseProcLimits(text: string, path: string): MemlockLimit {
   for (const line of text.split('\n')) {
@@ -26,6 +33,10 @@ export function parseProcLimits(text: string, path: string): MemlockLimit {
     const hardBytes = parseLimitValue(path, line, fields[1]);
     if (fields[2] !== undefined && fields[2] !== 'bytes') {
       throw malformedLineError(path, line, 'expected the unit "bytes"');
+    }
+    if (fields.length > 3) throw malformedLineError(path, line, 'expected soft, hard and "bytes"');
+    if (hardBytes !== null && (softBytes === null || softBytes > hardBytes)) {
+      throw malformedLineError(path, line, 'soft limit above the hard limit');
     }
     return { softBytes, hardBytes };
   }

@@ -5,10 +5,10 @@
 import type { MemlockLimit, VfioHandle } from '../../model/host-sample.js';
 import { type HostPaths, procPath } from '../host-paths.js';
 import { HostFileError } from '../host-file-error.js';
-import { listHostDir, readHostBytes, readHostLink, type SmallHostFileReader } from '../read-host-file.js';
+import { HOST_FILE_READ_CAP_BYTES, listHostDir, readHostBytesCapped, readHostLink, type SmallHostFileReader } from '../read-host-file.js';
 import { parseProcCmdline } from './parse-proc-cmdline.js';
 import { parseProcLimits } from './parse-proc-limits.js';
-import { parseProcStat, type ProcStat } from './parse-proc-stat.js';
+import { parseProcStat, type ProcStat, type ProcStatBounds } from './parse-proc-stat.js';
 import { parseProcStatus, type ProcStatus } from './parse-proc-status.js';
 import { parseVfioFdTarget } from './parse-vfio-fd-target.js';
 
@@ -20,21 +20,22 @@ import { parseVfioFdTarget } from './parse-vfio-fd-target.js';
  */
 export function readProcStatus(reader: SmallHostFileReader, pidDir: string): ProcStatus {
   const file = `${pidDir}/status`;
-  return parseProcStatus(reader.readText(file), file);
+  return parseProcStatus(reader.readText(file, HOST_FILE_READ_CAP_BYTES.status), file);
 }
 
-export function readProcStat(reader: SmallHostFileReader, pidDir: string): ProcStat {
+export function readProcStat(reader: SmallHostFileReader, pidDir: string, bounds?: ProcStatBounds): ProcStat {
   const file = `${pidDir}/stat`;
-  return parseProcStat(reader.readText(file), file);
+  return parseProcStat(reader.readText(file, HOST_FILE_READ_CAP_BYTES.stat), file, bounds);
 }
 
 export function readProcMemlockLimit(reader: SmallHostFileReader, pidDir: string): MemlockLimit {
   const file = `${pidDir}/limits`;
-  return parseProcLimits(reader.readText(file), file);
+  return parseProcLimits(reader.readText(file, HOST_FILE_READ_CAP_BYTES.limits), file);
 }
 
+/** argv; a cmdline past its cap keeps the whole arguments before it (the QEMU options that matter come first). */
 export function readProcCmdline(pidDir: string): string[] {
-  return parseProcCmdline(readHostBytes(`${pidDir}/cmdline`));
+  return parseProcCmdline(readHostBytesCapped(`${pidDir}/cmdline`, HOST_FILE_READ_CAP_BYTES.cmdline).bytes);
 }
 
 /** One open fd that is a VFIO handle, with its fd number (to re-read just that link later). */

@@ -126,11 +126,12 @@ describe('vfio_users errors', () => {
     expect(outcome.errors.map((e) => [e.reason, e.path])).toEqual([['vanished', path.join(paths.procfs, '900', 'fd')]]);
   });
 
-  it('a malformed status is counted malformed with the file and the quoted line; the process is skipped', () => {
+  it('a malformed status is counted malformed with the file and the quoted line; the process stays listed, VmLck unknown', () => {
     writeFixtureProcess(paths, proc({ pid: 910, comm: 'qemu-system-x86', fdTargets: ['/dev/vfio/3'] }));
     fs.writeFileSync(path.join(paths.procfs, '910', 'status'), 'Name:\tqemu-system-x86\nUid:\t0\t0\t0\t0\nVmLck:\tlots\n');
     const outcome = cycle();
-    expect(foundPids(outcome)).toEqual([]);
+    expect(foundPids(outcome)).toEqual([910]);
+    expect(outcome.draft.processes[0]?.unknownFields).toEqual(['lockedBytes', 'pinnedBytes', 'residentBytes', 'hasCapIpcLock']);
     expect(outcome.errors).toEqual([
       {
         collector: 'vfio_users',

@@ -1,4 +1,5 @@
 import { malformedLineError } from '../host-file-error.js';
+import { fitsU64 } from '../kernel-range.js';
 
 /** A PCI id attribute (vendor, device, class): "0x10de\n" (drivers/pci/pci-sysfs.c). */
 export function parsePciIdAttribute(text: string, path: string): string {
@@ -11,5 +12,7 @@ export function parsePciIdAttribute(text: string, path: string): string {
 export function parseUnsignedAttribute(text: string, path: string): number {
   const line = text.trim();
   if (!/^\d+$/.test(line)) throw malformedLineError(path, line, 'expected an unsigned number');
+  // Module parameters are at most unsigned long (param_get_ulong()).
+  if (!fitsU64(line)) throw malformedLineError(path, line, 'does not fit an unsigned long');
   return Number(line);
 }

@@ -201,6 +201,22 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
       },
     },
     {
+      // One VFIO user whose /proc files do not read or parse (collectors/procfs/vfio-users-collector.ts):
+      // it stays listed with its last good values, which may be wrong by now. 15 minutes, so a
+      // process exiting mid-read or a file rewritten once never pages anyone.
+      alert: 'PinwatchVmReadIncomplete',
+      expr: `${s('pinwatch_process_read_complete')} == 0`,
+      for: '15m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'pinwatch cannot read all of the /proc files of VM {{ $labels.vm }} on {{ $labels.instance }}.',
+        description:
+          'For 15 minutes some /proc file of VM {{ $labels.vm }} on {{ $labels.instance }} has failed to read or parse: ' +
+          'its VmLck, limit or identity may be stale (its last good value) or unknown, and alerts on it may be wrong. ' +
+          'GET /api/v1/vms names the file and why (readErrors).',
+      },
+    },
+    {
       alert: 'PinwatchCollectionStalled',
       expr: `time() - ${s('pinwatch_last_collection_timestamp_seconds')} > ${config.collectionStaleSeconds}`,
       for: '5m',
@@ -210,6 +226,21 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
         description:
           'pinwatch on {{ $labels.instance }} still answers scrapes but its last collection cycle finished {{ $value | humanizeDuration }} ago: ' +
           'every per-VM value it serves is that old.',
+      },
+    },
+    {
+      alert: 'PinwatchStoreErrors',
+      // A failed cycle write or a refused row (store/cycle-recorder.ts): /metrics stays right,
+      // but that part of the history (samples, findings, events, the eBPF ledger) is missing.
+      expr: `increase(${s('pinwatch_store_errors_total')}[${config.counterWindow}]) > 0`,
+      for: '0m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'pinwatch on {{ $labels.instance }} failed to store its history ({{ $labels.operation }}).',
+        description:
+          'pinwatch on {{ $labels.instance }} could not write {{ $labels.operation }} to its SQLite database ({{ $value | humanize }} times recently): ' +
+          'its /metrics and findings stay current, but the history API, the events and the eBPF totals across restarts miss what was not written. ' +
+          'The log line "store: ..." names the row or the SQLite error (disk full, database locked, a value out of range).',
       },
     },
     {

@@ -68,7 +68,9 @@ describe('alerts', () => {
       'PinwatchPinsLeakedAfterExit',
       'PinwatchKernelMemlockExceeded',
       'PinwatchCollectorFailing',
+      'PinwatchVmReadIncomplete',
       'PinwatchCollectionStalled',
+      'PinwatchStoreErrors',
       'PinwatchEbpfOff',
       'PinwatchDown',
     ]);

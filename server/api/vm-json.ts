@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ExitedVmLeak, VmEbpfView, VmView } from '../../model/cycle.js';
 import type { ErrnoCounts } from '../../model/ebpf-counters.js';
-import type { HostSample } from '../../model/host-sample.js';
+import { type HostSample, isReadComplete } from '../../model/host-sample.js';
 import type { SampleRecord, VmRecord } from '../../model/store.js';
 import { errnoLabel } from '../metrics/errno-label.js';
 import { processStartTimeSeconds } from '../process-start-time.js';
@@ -32,7 +32,8 @@ export const vmEbpfJsonSchema = z.object({
   chargeFailedPagesTotal: z.record(z.string(), z.number()),
   /** errno name -> failed vfio_pin_pages_remote calls. */
   mapFailuresTotal: z.record(z.string(), z.number()),
-  lockedDriftBytes: z.number(),
+  /** null until /proc and the counters were observed together (analysis/ebpf-observations.ts). */
+  lockedDriftBytes: z.number().nullable(),
 });
 
 export const vmJsonSchema = z.object({
@@ -69,6 +70,14 @@ export const vmJsonSchema = z.object({
   accountingClass: z.string(),
   findings: z.array(findingJsonSchema),
   ebpf: vmEbpfJsonSchema.nullable(),
+  /** false when a file of this process could not be read or parsed this cycle (see readErrors). */
+  readComplete: z.boolean(),
+  /** Each file that failed this cycle: its host path, the reason (vanished, malformed, permission, io) and why. */
+  readErrors: z.array(z.object({ file: z.string(), reason: z.string(), message: z.string() })),
+  /** Fields showing the last good value of an earlier cycle. */
+  staleFields: z.array(z.string()),
+  /** Fields never read well for this process: placeholders (a memlockLimit of nulls here is unknown, not unlimited). */
+  unknownFields: z.array(z.string()),
 });
 export type VmJson = z.infer<typeof vmJsonSchema>;
 
@@ -106,6 +115,20 @@ export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** Date's range is +-8.64e15 ms (ECMA-262 TimeClip): beyond it toISOString() throws. */
+const MAX_DATE_MS = 8.64e15;
+
+/** An RFC 3339 time, or null for a time no Date can hold (a start time of 1e23 ticks): never throws. */
+export function isoTimeOrNull(ms: number | null): string | null {
+  if (ms === null || !Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) return null;
+  return new Date(ms).toISOString();
+}
+
+/** JSON has no Infinity or NaN: such a value reads as null. */
+function finiteOrNull(value: number | null): number | null {
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
 function errnoCountsJson(counts: ErrnoCounts): Record<string, number> {
   const json: Record<string, number> = {};
   for (const [errno, count] of counts) json[errnoLabel(errno)] = count;
@@ -138,7 +161,7 @@ export function vmJson(view: VmView, sample: HostSample, storeId: number | null)
     vmName: analysis.vmName,
     pid: process.pid,
     startTimeTicks: process.startTimeTicks,
-    startedAt: startSeconds === null ? null : isoTime(startSeconds * 1000),
+    startedAt: startSeconds === null ? null : isoTimeOrNull(startSeconds * 1000),
     comm: process.comm,
     uid: process.uid,
     uuid: process.qemu?.uuid ?? null,
@@ -154,13 +177,17 @@ export function vmJson(view: VmView, sample: HostSample, storeId: number | null)
     pinnedBytes: process.pinnedBytes,
     residentBytes: process.residentBytes,
     hasCapIpcLock: process.hasCapIpcLock,
-    memlockLimit: { softBytes: process.memlockLimit.softBytes, hardBytes: process.memlockLimit.hardBytes },
-    memlockHeadroomBytes: analysis.memlockHeadroomBytes,
+    memlockLimit: { softBytes: finiteOrNull(process.memlockLimit.softBytes), hardBytes: finiteOrNull(process.memlockLimit.hardBytes) },
+    memlockHeadroomBytes: finiteOrNull(analysis.memlockHeadroomBytes),
     // JSON has no Infinity: a soft limit of 0 with pages locked reads as null, next to softBytes 0.
     memlockUsedRatio: ratio !== null && Number.isFinite(ratio) ? ratio : null,
     accountingClass: analysis.accountingClass,
     findings: analysis.findings.map(({ kind, severity, explanation }) => ({ kind, severity, explanation })),
     ebpf: view.ebpf ? vmEbpfJson(view.ebpf) : null,
+    readComplete: isReadComplete(process),
+    readErrors: (process.readErrors ?? []).map((error) => ({ file: error.path, reason: error.reason, message: error.message })),
+    staleFields: [...(process.staleFields ?? [])],
+    unknownFields: [...(process.unknownFields ?? [])],
   };
 }
 

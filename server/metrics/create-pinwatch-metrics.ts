@@ -130,14 +130,15 @@ export function createPinwatchMetrics(options: PinwatchMetricsOptions): Pinwatch
       for (const error of result.sample.errors) {
         tallies.collectorErrors.add({ collector: error.collector, reason: error.reason }, 1);
       }
-      for (const event of result.sample.kernelLogEvents) {
+      for (const attributed of result.kernelLogEvents) {
+        const { event } = attributed;
         // Records logged before pinwatch started were counted by the previous
         // run (or predate it): counting them again at every restart would make
         // increase() report old failures as new. They are kept as events.
         if (event.beforeStart) continue;
         tallies.kernelLogEvents.add({ kind: event.kind }, 1);
         if (event.kind === 'memlock_exceeded' || event.kind === 'external_memlock_exceeded') {
-          tallies.kernelMemlockExceeded.add({ vm: memlockExceededVmLabel(event, result) }, 1);
+          tallies.kernelMemlockExceeded.add({ vm: memlockExceededVmLabel(attributed) }, 1);
         }
       }
     },

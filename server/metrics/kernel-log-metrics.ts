@@ -1,6 +1,5 @@
 /** Kernel log records pinwatch recognised (/dev/kmsg), tallied per cycle by observeCycle. */
-import { attributeKernelLogEvent } from '../../analysis/ebpf-mismatches.js';
-import type { CycleResult } from '../../model/cycle.js';
+import type { AttributedKernelLogEvent } from '../../model/cycle.js';
 import type { KernelLogEvent } from '../../model/host-sample.js';
 import type { MetricsReadModel } from './metrics-read-model.js';
 import { tallyCounterFamily, type MetricFamily } from './metric-family.js';
@@ -13,21 +12,12 @@ const kernelLogEventKindSet: Record<KernelLogEvent['kind'], true> = {
 export const KERNEL_LOG_EVENT_KINDS = Object.keys(kernelLogEventKindSet) as KernelLogEvent['kind'][];
 
 /**
- * The vm label for an "RLIMIT_MEMLOCK exceeded" record. Only the mdev path
- * (vfio_pin_page_external) names the task; vfio_pin_pages_remote's message
- * names none, so it counts under "". A named task that is a live VM gets its
- * VM name; any other named task keeps its comm, as the vm label does for
- * non-QEMU VFIO users.
+ * The vm label of an "RLIMIT_MEMLOCK exceeded" record: the VM the attribution step chose
+ * (daemon/cycle-attribution.ts); the record's comm when it names a task that is no VM;
+ * "" when it names no process.
  */
-/**
- * The VM a record is about, attributed as the findings are
- * (attributeKernelLogEvent: by pid, else by a unique matching limit); the
- * record's comm when no live VM matches; "" when it names no process.
- */
-export function memlockExceededVmLabel(event: KernelLogEvent, cycle: CycleResult): string {
-  const process = attributeKernelLogEvent(event, cycle.sample.processes);
-  const vm = process ? cycle.vms.find((candidate) => candidate.process === process) : undefined;
-  return vm?.analysis.vmName ?? event.comm ?? '';
+export function memlockExceededVmLabel(attributed: AttributedKernelLogEvent): string {
+  return attributed.vmName ?? attributed.event.comm ?? '';
 }
 
 export function kernelLogFamilies(model: MetricsReadModel): MetricFamily[] {

@@ -1,4 +1,5 @@
 /** pinwatch_process_*: what /proc/PID/{status,limits,stat} say about each VFIO user. */
+import { isReadComplete } from '../../model/host-sample.js';
 import { processStartTimeSeconds } from '../process-start-time.js';
 import type { MetricsReadModel } from './metrics-read-model.js';
 import { gaugeFamily, type MetricFamily } from './metric-family.js';
@@ -37,6 +38,8 @@ export function processFamilies(model: MetricsReadModel): MetricFamily[] {
     labelNames: ['vm', 'limit'],
     fill: (emit) => {
       for (const vm of vms()) {
+        // A limit never read well is unknown: no series rather than +Inf, which says "unlimited".
+        if (vm.process.unknownFields?.includes('memlockLimit')) continue;
         // RLIM_INFINITY ("unlimited" in /proc/PID/limits) is null in the sample.
         const { softBytes, hardBytes } = vm.process.memlockLimit;
         emit({ vm: vm.analysis.vmName, limit: 'soft' }, softBytes ?? Infinity);
@@ -63,6 +66,14 @@ export function processFamilies(model: MetricsReadModel): MetricFamily[] {
         const startSeconds = processStartTimeSeconds(cycle.sample, vm.process);
         if (startSeconds !== null) emit({ vm: vm.analysis.vmName }, startSeconds);
       }
+    },
+  }));
+  families.push(gaugeFamily({
+    name: 'pinwatch_process_read_complete',
+    help: 'Whether every /proc file of the VFIO user read and parsed in the last cycle (0: some values are stale or unknown; the API names the file and why).',
+    labelNames: ['vm'],
+    fill: (emit) => {
+      for (const vm of vms()) emit({ vm: vm.analysis.vmName }, isReadComplete(vm.process) ? 1 : 0);
     },
   }));
   return families;

@@ -78,9 +78,12 @@ export function vmDmaFamilies(model: MetricsReadModel): MetricFamily[] {
   }));
   families.push(gaugeFamily({
     name: 'pinwatch_vm_locked_memory_drift_bytes',
-    help: 'Change in VmLck since the probes attached minus what VFIO charged in that time: mlock or charges outside VFIO.',
+    help: 'Change in VmLck since the probes attached minus what VFIO charged in that time, at the last read where both agreed in time: mlock or charges outside VFIO.',
     labelNames: ['vm'],
-    fill: (emit) => forEachEbpfVm((vm, ebpf) => emit({ vm }, ebpf.lockedDriftBytes)),
+    fill: (emit) =>
+      forEachEbpfVm((vm, ebpf) => {
+        if (ebpf.lockedDriftBytes !== null) emit({ vm }, ebpf.lockedDriftBytes);
+      }),
   }));
   families.push(gaugeFamily({
     name: 'pinwatch_vm_dma_leaked_pages',

@@ -5,6 +5,7 @@
  * and hard memlock limit, one vfio-pci device in IOMMU group 12.
  */
 import { qemuIdentity, vfioProcess } from '../../analysis/test-process.js';
+import { attributeKernelLogEvent } from '../../analysis/kernel-log-attribution.js';
 import type { CycleResult, ExitedVmLeak, VmEbpfView, VmView } from '../../model/cycle.js';
 import type { HostAnalysis, VmAnalysis } from '../../model/findings.js';
 import type {
@@ -128,6 +129,7 @@ export function testSample(overrides: Partial<HostSample> = {}): HostSample {
     uptimeSeconds: 86400,
     kernelRelease: '6.1.0-56-amd64',
     processes: [],
+    processesReadMonotonicMs: { startMs: 5_000_000, endMs: 5_000_012 },
     sysfs: testSysfs(),
     meminfo: { memTotalBytes: 64 * GiB, memAvailableBytes: 40 * GiB, hugetlbTotalBytes: 0 },
     processesScanned: 312,
@@ -166,7 +168,21 @@ export function testCycle(options: TestCycleOptions = {}): CycleResult {
     findingsBySeverity: { info: 0, warning: 0, critical: 0 },
     ...options.host,
   };
-  return { sample, vms, host, leaks: options.leaks ?? [], ebpfUnattributedReleasedPagesTotal: options.ebpfUnattributedReleasedPagesTotal ?? null };
+  // Kernel log records attributed as the attribution step does (analysis/kernel-log-attribution.ts).
+  const kernelLogEvents = sample.kernelLogEvents.map((event) => {
+    const process = attributeKernelLogEvent(event, sample.processes, sample.clockTicksPerSecond);
+    const vm = process ? vms.find((v) => v.process === process) : undefined;
+    return { event, processKey: vm?.analysis.processKey ?? null, vmName: vm?.analysis.vmName ?? null };
+  });
+  return {
+    sample,
+    vms,
+    host,
+    leaks: options.leaks ?? [],
+    kernelLogEvents,
+    ebpfLedger: null,
+    ebpfUnattributedReleasedPagesTotal: options.ebpfUnattributedReleasedPagesTotal ?? null,
+  };
 }
 
 /**
@@ -215,6 +231,8 @@ export function fullCycle(): CycleResult {
         perTgid: new Map(),
         unattributedUnpinnedPages: 64,
         unattributedUnchargedPages: 0,
+        printStartedMonotonicMs: 4_999_000,
+        receivedMonotonicMs: 4_999_010,
       },
       kernelLogEvents: [
         testKernelLogEvent(),

@@ -36,9 +36,13 @@ describe('golden /metrics of the demo host', () => {
     expect(text).toContain('pinwatch_process_locked_memory_bytes{vm="legacy-08"} 1.888946593147858e+22');
     // edge-07: iommufd charges VmPin.
     expect(text).toContain('pinwatch_process_pinned_memory_bytes{vm="edge-07"} 8589934592');
-    // The vanished and the malformed process are counted, not fatal.
+    // The vanished and the malformed process are counted, not fatal; the one with a malformed
+    // limits file stays listed (11 VMs + broken-limits-13), flagged incomplete, its limit left out.
     expect(text).toContain('pinwatch_collector_errors_total{collector="vfio_users",reason="vanished"} 1');
     expect(text).toContain('pinwatch_collector_errors_total{collector="vfio_users",reason="malformed"} 1');
-    expect(text).toContain('pinwatch_vfio_users 11');
+    expect(text).toContain('pinwatch_vfio_users 12');
+    expect(text).toContain('pinwatch_process_read_complete{vm="broken-limits-13"} 0');
+    expect(text).toContain('pinwatch_process_read_complete{vm="web-01"} 1');
+    expect(text).not.toContain('pinwatch_process_memlock_limit_bytes{vm="broken-limits-13"');
   });
 });

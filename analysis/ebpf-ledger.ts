@@ -1,7 +1,8 @@
 /**
  * Per-VM bookkeeping of the eBPF counters across bpftrace runs and pinwatch restarts:
- * baselines, coverage, and offsets. Pure state transitions; store/ebpf-state-repository.ts
- * persists the entries.
+ * baselines, coverage, and offsets. Pure state transitions; the daemon's attribution step
+ * (daemon/cycle-attribution.ts) holds them and the store persists the changed entries with
+ * the cycle (store/ebpf-state-repository.ts).
  *
  * - A bpftrace run is identified by its attachedAtMs. Its counters start at zero
  *   when the probes attach and only grow while it runs.
@@ -9,42 +10,24 @@
  *   `offsets` (so _total counters never go back), and the VM's coverage becomes
  *   partial: whatever happened between the runs was not seen.
  * - A VM first seen while probes run gets its baseline: VmLck at attach time. If it
- *   started after the attach, that is 0 and coverage is full; else it is VmLck now minus
- *   what VFIO charged since the attach, and coverage is partial.
+ *   started after the attach, that is 0 and coverage is full; else it is VmLck minus
+ *   what VFIO charged since the attach, and coverage is partial. That estimate is only
+ *   right when VmLck and the counters were read with no charge between them, so it is
+ *   unconfirmed (`baselineConfirmed` false) until the attribution step sees such an
+ *   observation (analysis/ebpf-observations.ts) and re-takes it. A new bpftrace run
+ *   un-confirms it too: what was charged between the runs was seen by nobody.
  * - pids are reused: if an exited VM had the same pid in the same run, its counters
- *   are subtracted from the newcomer's (`runStartCounters`).
+ *   are subtracted from the newcomer's (`runStartCounters`). Exits are settled before
+ *   newcomers are admitted, so an exit and a reuse between two cycles are told apart.
  */
-import type { EbpfCoverage } from '../model/cycle.js';
+import type { HostLedger, VmLedgerEntry } from '../model/ebpf-ledger.js';
 import type { EbpfSnapshot } from '../model/ebpf-counters.js';
 import type { VfioProcessSample } from '../model/host-sample.js';
-import { addTotals, serializeTotals, subtractTotals, totalsOf, zeroTotals, type EbpfCounterTotals } from './counter-totals.js';
+import { addTotals, serializeTotals, subtractTotals, totalsOf, zeroTotals, type EbpfCounterTotals } from '../model/ebpf-counter-totals.js';
 
 export const PAGE_SIZE_BYTES = 4096;
 
-export interface VmLedgerEntry {
-  processKey: string;
-  pid: number;
-  vmName: string;
-  baselineLockedBytes: number;
-  baselineAtMs: number;
-  coverage: EbpfCoverage;
-  /** Counters of finished runs. */
-  offsets: EbpfCounterTotals;
-  /** The run runCounters belong to (its attachedAtMs). */
-  runAttachedAtMs: number;
-  /** Last counters seen for this pid in that run. */
-  runCounters: EbpfCounterTotals;
-  /** Part of runCounters that belonged to an earlier process with the same pid. */
-  runStartCounters: EbpfCounterTotals;
-  exitedAtMs: number | null;
-  updatedAtMs: number;
-}
-
-export interface HostLedger {
-  runAttachedAtMs: number | null;
-  unattributedOffsets: { unpinnedPages: number; unchargedPages: number };
-  unattributedRun: { unpinnedPages: number; unchargedPages: number };
-}
+export type { HostLedger, VmLedgerEntry };
 
 export function emptyHostLedger(): HostLedger {
   return {
@@ -108,6 +91,23 @@ export function updateLedger(previous: ReadonlyMap<string, VmLedgerEntry>, previ
     changed.add(entry.processKey);
   };
 
+  // Exits first: a pid that exited and was reused between two cycles must be marked
+  // exited before its newcomer looks for a predecessor to subtract.
+  for (const entry of previous.values()) {
+    if (liveKeys.has(entry.processKey)) continue;
+    if (entry.exitedAtMs === null) {
+      if (!input.processListComplete) continue;
+      const runCounters = run === entry.runAttachedAtMs && !livePids.has(entry.pid) ? counters(entry.pid) : entry.runCounters;
+      put({ ...entry, exitedAtMs: input.takenAtMs, runCounters });
+    } else if (run !== null && run === entry.runAttachedAtMs && !livePids.has(entry.pid)) {
+      // Releases after exit still land on the exited VM's tgid (same run, pid not reused).
+      const runCounters = counters(entry.pid);
+      if (serializeTotals(runCounters) !== serializeTotals(entry.runCounters)) {
+        put({ ...entry, runCounters });
+      }
+    }
+  }
+
   for (const vm of input.vms) {
     const entry = entries.get(vm.processKey);
     if (!entry) {
@@ -126,6 +126,7 @@ export function updateLedger(previous: ReadonlyMap<string, VmLedgerEntry>, previ
         vmName: vm.vmName,
         baselineLockedBytes: full ? 0 : vm.process.lockedBytes - (net.chargedPages - net.unchargedPages) * PAGE_SIZE_BYTES,
         baselineAtMs: full ? (startMs as number) : run,
+        baselineConfirmed: full,
         coverage: full ? 'full' : 'partial',
         offsets: zeroTotals(),
         runAttachedAtMs: run,
@@ -147,25 +148,13 @@ export function updateLedger(previous: ReadonlyMap<string, VmLedgerEntry>, previ
         runCounters: counters(vm.process.pid),
         runStartCounters: zeroTotals(),
         coverage: 'partial',
+        baselineConfirmed: false,
         exitedAtMs: null,
       });
     } else {
-      put({ ...entry, vmName: vm.vmName, runCounters: counters(vm.process.pid), exitedAtMs: null });
-    }
-  }
-
-  for (const entry of previous.values()) {
-    if (liveKeys.has(entry.processKey)) continue;
-    if (entry.exitedAtMs === null) {
-      if (!input.processListComplete) continue;
-      const runCounters = run === entry.runAttachedAtMs && !livePids.has(entry.pid) ? counters(entry.pid) : entry.runCounters;
-      put({ ...entry, exitedAtMs: input.takenAtMs, runCounters });
-    } else if (run !== null && run === entry.runAttachedAtMs && !livePids.has(entry.pid)) {
-      // Releases after exit still land on the exited VM's tgid (same run, pid not reused).
-      const runCounters = counters(entry.pid);
-      if (serializeTotals(runCounters) !== serializeTotals(entry.runCounters)) {
-        put({ ...entry, runCounters });
-      }
+      const runCounters = counters(vm.process.pid);
+      const moved = entry.exitedAtMs !== null || entry.vmName !== vm.vmName || serializeTotals(runCounters) !== serializeTotals(entry.runCounters);
+      if (moved) put({ ...entry, vmName: vm.vmName, runCounters, exitedAtMs: null });
     }
   }
 
@@ -185,4 +174,18 @@ export function updateLedger(previous: ReadonlyMap<string, VmLedgerEntry>, previ
           };
   }
   return { entries, host, changed };
+}
+
+/**
+ * Re-take a baseline from an observation where VmLck and the counters agree in time
+ * (analysis/ebpf-observations.ts): VmLck then minus everything VFIO charged net since the
+ * probes first covered the VM, so the drift at that observation is zero by construction.
+ */
+export function confirmBaseline(entry: VmLedgerEntry, observedLockedBytes: number): VmLedgerEntry {
+  const totals = entryTotals(entry);
+  return {
+    ...entry,
+    baselineLockedBytes: observedLockedBytes - (totals.chargedPages - totals.unchargedPages) * PAGE_SIZE_BYTES,
+    baselineConfirmed: true,
+  };
 }

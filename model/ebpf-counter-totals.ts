@@ -2,7 +2,7 @@
  * Page counters of one VM, summed over bpftrace runs. Same fields as EbpfTgidCounters
  * without identity; errno maps are copied, never shared.
  */
-import type { EbpfTgidCounters, ErrnoCounts } from '../model/ebpf-counters.js';
+import type { EbpfTgidCounters, ErrnoCounts } from './ebpf-counters.js';
 
 export type EbpfCounterTotals = Omit<EbpfTgidCounters, 'tgid' | 'comm'>;
 
@@ -13,6 +13,7 @@ const NUMERIC_FIELDS = [
   'unchargedPages',
   'unpinCalls',
   'unpinnedPages',
+  'unmappedPages',
   'iommufdPinnedPages',
   'iommufdUnpinnedPages',
 ] as const;
@@ -28,6 +29,7 @@ export function zeroTotals(): EbpfCounterTotals {
     chargeFailedPages: new Map(),
     unpinCalls: 0,
     unpinnedPages: 0,
+    unmappedPages: 0,
     iommufdPinnedPages: 0,
     iommufdUnpinnedPages: 0,
   };
@@ -71,7 +73,7 @@ export function serializeTotals(totals: EbpfCounterTotals): string {
   return JSON.stringify(plain);
 }
 
-/** Inverse of serializeTotals; missing or malformed fields read as zero (a newer field added later). */
+/** Inverse of serializeTotals; missing or malformed fields read as zero (a field added later, such as unmappedPages). */
 export function deserializeTotals(json: string): EbpfCounterTotals {
   const totals = zeroTotals();
   const plain = JSON.parse(json) as Record<string, unknown>;

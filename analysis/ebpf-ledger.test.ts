@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EbpfSnapshot, EbpfTgidCounters } from '../model/ebpf-counters.js';
 import type { VfioProcessSample } from '../model/host-sample.js';
-import { emptyTgidCounters } from './bpftrace-output.js';
-import { emptyHostLedger, entryTotals, hostUnattributedTotals, updateLedger, type HostLedger, type LedgerVm, type VmLedgerEntry } from './vm-ledger.js';
+import { emptyTgidCounters } from '../ebpf/bpftrace-output.js';
+import { emptyHostLedger, entryTotals, hostUnattributedTotals, updateLedger, type HostLedger, type LedgerVm, type VmLedgerEntry } from './ebpf-ledger.js';
 
 // Host clock: boot at t=1_000_000 ms, 100 ticks/s. A process with startTimeTicks T started at 1_000_000 + 10*T ms.
 const BOOT_MS = 1_000_000;
@@ -22,6 +22,7 @@ function snapshot(attachedAtMs: number | null, perTgid: EbpfTgidCounters[], stat
   return {
     state, reason: null, attachedAtMs, probesAttached: 4,
     perTgid: new Map(perTgid.map((c) => [c.tgid, c])), unattributedUnpinnedPages: 0, unattributedUnchargedPages: 0,
+    printStartedMonotonicMs: null, receivedMonotonicMs: null,
   };
 }
 
@@ -88,6 +89,16 @@ describe('updateLedger', () => {
     const reused = process(900, 250_000, 0); // started at 3_500_000
     out = step(out.entries, out.host, snapshot(2_000_000, [counters(900, { pinnedPages: 5300 })]), [vm(reused, 'b')], 3_600_000);
     expect(entryTotals(out.entries.get('boot:900:250000') as VmLedgerEntry).pinnedPages).toBe(300);
+    expect(entryTotals(out.entries.get('boot:900:150000') as VmLedgerEntry).pinnedPages).toBe(5000);
+  });
+
+  it('a pid reused between two cycles (exit and reuse seen in one pass) does not inherit the exited VM counters', () => {
+    const old = process(900, 150_000, 0);
+    let out = step(new Map(), emptyHostLedger(), snapshot(2_000_000, [counters(900, { pinnedPages: 5000, chargedPages: 5000 })]), [vm(old, 'a')], 3_000_000);
+    const reused = process(900, 250_000, 0); // started at 3_500_000, after the old one exited
+    out = step(out.entries, out.host, snapshot(2_000_000, [counters(900, { pinnedPages: 5300, chargedPages: 5300 })]), [vm(reused, 'b')], 3_600_000);
+    expect(entryTotals(out.entries.get('boot:900:250000') as VmLedgerEntry).pinnedPages).toBe(300);
+    expect(out.entries.get('boot:900:150000')?.exitedAtMs).toBe(3_600_000);
     expect(entryTotals(out.entries.get('boot:900:150000') as VmLedgerEntry).pinnedPages).toBe(5000);
   });
 
