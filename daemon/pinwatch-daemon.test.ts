@@ -97,6 +97,18 @@ describe('PinwatchDaemon', () => {
     expect(metrics.calls.cycles).toBe(1);
   });
 
+  it('a row the store refused is counted by what it was, and the rest of the cycle counts as written', async () => {
+    const metrics = recordingMetrics();
+    const store = fakeStore(false);
+    store.recordCycle = () => ({
+      vmsInserted: 1, samplesWritten: 1, eventsWritten: 1, vmsExited: 0, rowsRejected: 1,
+      rejections: [{ row: 'vm', key: 'b:5151:1e+23', message: 'cannot store REAL value in INTEGER column vms.start_time_ticks' }],
+    });
+    await daemon(store, metrics).runCycle();
+    expect(metrics.calls.storeErrors).toEqual(['record_vm']);
+    expect(metrics.calls.writes).toEqual(['vms:1', 'samples:1', 'events:1']);
+  });
+
   it('start runs cycles on the interval and stop waits for the one in flight', async () => {
     const metrics = recordingMetrics();
     const store = fakeStore(false);

@@ -100,6 +100,11 @@ export class PinwatchDaemon {
       return;
     }
     deps.onRecorded?.(result);
+    for (const rejection of stats.rejections) {
+      // One row SQLite refused; the rest of the cycle is stored (store/cycle-recorder.ts).
+      deps.metrics.observeStoreError(`record_${rejection.row}`);
+      deps.logger.error({ row: rejection.row, key: rejection.key }, `store: ${rejection.row} row ${rejection.key} was not stored: ${rejection.message}`);
+    }
     deps.metrics.observeStoreWrite('vms', stats.vmsInserted);
     deps.metrics.observeStoreWrite('samples', stats.samplesWritten);
     deps.metrics.observeStoreWrite('events', stats.eventsWritten);

@@ -12,7 +12,7 @@ const FAKE = path.join(import.meta.dirname, 'test-fixtures', 'fake-bpftrace.mjs'
 const FAST: Partial<SupervisorTiming> = {
   initialBackoffMs: 10,
   maxBackoffMs: 40,
-  stopTimeoutMs: 300,
+  stopTimeoutMs: 5_000, // a loaded machine delays the fake's SIGTERM handling past 300 ms
   // Starting node (the fake) on a loaded 2-core machine took over 3 s here: only the hang
   // test, which is about this deadline, uses a short one.
   attachTimeoutMs: 15_000,
@@ -133,7 +133,7 @@ describe('BpftraceSupervisor', () => {
   });
 
   it('kills a child that never attaches (hang, ignoring SIGTERM) with SIGKILL and counts a timeout', async () => {
-    const s = supervisor(prepared(['hang', 'ok']), silentLogger, { ...FAST, attachTimeoutMs: 1_000 });
+    const s = supervisor(prepared(['hang', 'ok']), silentLogger, { ...FAST, attachTimeoutMs: 1_000, stopTimeoutMs: 300 });
     const failed = waitFor(s, (state) => state === 'failed');
     s.start();
     await failed;

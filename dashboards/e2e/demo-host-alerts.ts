@@ -42,6 +42,7 @@ export const DEMO_SILENT_ALERTS: readonly { alert: string; why: string }[] = [
   { alert: 'PinwatchMappedNotChargedRising', why: 'the recording is replayed once: mapped-not-charged pages are flat.' },
   { alert: 'PinwatchCollectorFailing', why: 'two broken processes are counted as errors (one listed with its error); no collector fails.' },
   { alert: 'PinwatchCollectionStalled', why: 'the demo collects every cycle.' },
+  { alert: 'PinwatchStoreErrors', why: 'the demo database takes every cycle (no row is refused).' },
   { alert: 'PinwatchEbpfOff', why: 'the replay source runs.' },
   { alert: 'PinwatchDown', why: 'Prometheus scrapes the demo.' },
 ];

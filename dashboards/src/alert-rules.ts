@@ -229,6 +229,21 @@ export function alertRules(config: MonitoringConfig): AlertingRule[] {
       },
     },
     {
+      alert: 'PinwatchStoreErrors',
+      // A failed cycle write or a refused row (store/cycle-recorder.ts): /metrics stays right,
+      // but that part of the history (samples, findings, events, the eBPF ledger) is missing.
+      expr: `increase(${s('pinwatch_store_errors_total')}[${config.counterWindow}]) > 0`,
+      for: '0m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'pinwatch on {{ $labels.instance }} failed to store its history ({{ $labels.operation }}).',
+        description:
+          'pinwatch on {{ $labels.instance }} could not write {{ $labels.operation }} to its SQLite database ({{ $value | humanize }} times recently): ' +
+          'its /metrics and findings stay current, but the history API, the events and the eBPF totals across restarts miss what was not written. ' +
+          'The log line "store: ..." names the row or the SQLite error (disk full, database locked, a value out of range).',
+      },
+    },
+    {
       alert: 'PinwatchEbpfOff',
       expr: `${s('pinwatch_ebpf_info', 'state!="running"')} == 1`,
       for: '30m',

@@ -70,6 +70,7 @@ describe('alerts', () => {
       'PinwatchCollectorFailing',
       'PinwatchVmReadIncomplete',
       'PinwatchCollectionStalled',
+      'PinwatchStoreErrors',
       'PinwatchEbpfOff',
       'PinwatchDown',
     ]);
