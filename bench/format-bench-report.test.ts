@@ -28,16 +28,32 @@ const run: MeasureHostSizeResult = {
   peakRssByPhaseBytes: { startup: 80 * MiB, firstCycle: 87 * MiB, steadyCycles: 120 * MiB, repeatedSweeps: 123 * MiB, renders: 139 * MiB },
   heapUsedAfterGcBytes: 28.5 * MiB,
   heapUsedBytesAtEnd: 60 * MiB,
+  cFloor: { timing: timing(150), processes: 2000, fdLinks: 38056 },
+  scrape: { count: 100, p50Ms: 4, p99Ms: 30, maxMs: 31, cyclesDuring: 20 },
   problems: [],
 };
 
 describe('judgeTargets', () => {
   it('PASS at or under the limit, MISS over it', () => {
+    // steady 45 / floor 150 = 0.30x (limit 0.25), sweep 226 / 150 = 1.51x, RSS 139 MiB (limit 96 at 2000).
     expect(judgeTargets(run).map((v) => [v.name, v.pass])).toEqual([
-      ['steady collection cycle (median)', true],
+      ['steady cycle / C floor (medians)', false],
+      ['full sweep / C floor (medians)', false],
+      ['peak RSS (VmHWM)', false],
       ['/metrics render, prometheus (median)', true],
       ['/metrics render, openmetrics (median)', false],
-      ['peak RSS', false],
+    ]);
+    const fast = { ...run, steadyCycles: timing(37.5), repeatedSweeps: timing(150), peakRssBytes: 96 * MiB };
+    expect(judgeTargets(fast).slice(0, 3).every((v) => v.pass)).toBe(true);
+  });
+
+  it('at 8000 processes the scrape p99 and the 160 MiB limit apply; without a floor the ratios are not measured, never passed', () => {
+    const big = { ...run, processCount: 8000, peakRssBytes: 150 * MiB, cFloor: null };
+    expect(judgeTargets(big).map((v) => [v.name, v.measured, v.pass])).toEqual([
+      ['steady cycle / C floor (medians)', null, false],
+      ['full sweep / C floor (medians)', null, false],
+      ['peak RSS (VmHWM)', 150, true],
+      ['scrape p99 during back-to-back sweeps', 30, false],
     ]);
   });
 
@@ -55,10 +71,14 @@ describe('formatBenchReport', () => {
     );
   });
 
+  it('prints the ratios to the C floor and the scrape figures', () => {
+    expect(report).toContain('| 2,000 | 150 ms (2,000, 38,056) | 0.30x | 1.87x | 1.51x | 4.0 / 30.0 ms (100) |');
+  });
+
   it('prints each target with its verdict', () => {
-    expect(report).toContain('  PASS  steady collection cycle (median): 45.0ms (target <= 70ms)');
+    expect(report).toContain('  MISS  steady cycle / C floor (medians): 0.30x (target <= 0.25x)');
     expect(report).toContain('  MISS  /metrics render, openmetrics (median): 6.0ms (target <= 5ms)');
-    expect(report).toContain('  MISS  peak RSS: 139.0 MiB (target <= 64 MiB)');
+    expect(report).toContain('  MISS  peak RSS (VmHWM): 139.0 MiB (target <= 96 MiB)');
   });
 
   it('says when no 2000-process run was made, and lists invalid runs', () => {

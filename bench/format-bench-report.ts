@@ -34,17 +34,36 @@ export function formatBenchReport(results: readonly MeasureHostSizeResult[]): st
     );
   }
 
-  const target = results.find((r) => r.processCount === TARGET_PROCESS_COUNT);
+  lines.push('', '| processes | C floor median (processes, fd links) | steady / floor | first cycle / floor | later sweeps / floor | scrape p50 / p99 during back-to-back sweeps (scrapes) |', '|---|---|---|---|---|---|');
+  for (const r of results) {
+    const floor = r.cFloor;
+    const ratio = (value: number) => (floor ? `${(value / floor.timing.medianMs).toFixed(2)}x` : 'n/a');
+    lines.push(
+      [
+        '',
+        count(r.processCount),
+        floor ? `${ms(floor.timing.medianMs)} ms (${count(floor.processes)}, ${count(floor.fdLinks)})` : 'n/a',
+        ratio(r.steadyCycles.medianMs),
+        ratio(r.firstCycleMs),
+        ratio(r.repeatedSweeps.medianMs),
+        r.scrape ? `${ms(r.scrape.p50Ms)} / ${ms(r.scrape.p99Ms)} ms (${r.scrape.count})` : 'n/a',
+        '',
+      ].join(' | ').trim(),
+    );
+  }
+
   lines.push('');
-  if (target) {
-    lines.push(`Targets (${count(TARGET_PROCESS_COUNT)} processes):`);
-    for (const verdict of judgeTargets(target)) {
-      const unit = verdict.unit === 'ms' ? 'ms' : ' MiB';
-      const measured = verdict.unit === 'ms' ? ms(verdict.measured) : verdict.measured.toFixed(1);
-      lines.push(`  ${verdict.pass ? 'PASS' : 'MISS'}  ${verdict.name}: ${measured}${unit} (target <= ${verdict.limit}${unit})`);
+  if (!results.some((r) => r.processCount === TARGET_PROCESS_COUNT)) lines.push(`Targets not judged: no ${count(TARGET_PROCESS_COUNT)}-process run.`);
+  for (const r of results) {
+    const verdicts = judgeTargets(r);
+    if (verdicts.length === 0) continue;
+    lines.push(`Targets (${count(r.processCount)} processes):`);
+    for (const verdict of verdicts) {
+      const unit = verdict.unit === 'MiB' ? ' MiB' : verdict.unit;
+      const measured =
+        verdict.measured === null ? 'not measured' : verdict.unit === 'ms' ? ms(verdict.measured) : verdict.measured.toFixed(verdict.unit === 'x' ? 2 : 1);
+      lines.push(`  ${verdict.pass ? 'PASS' : 'MISS'}  ${verdict.name}: ${measured}${verdict.measured === null ? '' : unit} (target <= ${verdict.limit}${unit})`);
     }
-  } else {
-    lines.push(`Targets not judged: no ${count(TARGET_PROCESS_COUNT)}-process run.`);
   }
   for (const r of results) {
     for (const problem of r.problems) lines.push(`INVALID ${count(r.processCount)} processes: ${problem}`);

@@ -24,7 +24,8 @@ import type { HostSample } from '../model/host-sample.js';
 import { silentLogger } from '../model/logger.js';
 import type { MetricsFormat } from '../server/metrics/metrics-format.js';
 import { createBenchClock } from './bench-clock.js';
-import { summarizeTimings, type TimingSummary } from './sample-stats.js';
+import type { CFloorFigures } from './c-floor.js';
+import { percentileMs, summarizeTimings, type TimingSummary } from './sample-stats.js';
 
 export interface MeasureHostSizeRequest {
   /** The synthetic host tree (written by the parent, so its cost is not in this process). */
@@ -37,6 +38,19 @@ export interface MeasureHostSizeRequest {
   steadyCycles: number;
   repeatedSweeps: number;
   renders: number;
+  /** The C floor timed on this host by the parent just before (null: not measured). */
+  cFloor: CFloorFigures | null;
+  /** Scrapes of /metrics over HTTP while full sweeps run back to back on the collection thread (0: skip). */
+  scrapes: number;
+}
+
+export interface ScrapeFigures {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Full sweeps completed while the scrapes ran. */
+  cyclesDuring: number;
 }
 
 export interface RenderFigures {
@@ -74,6 +88,8 @@ export interface MeasureHostSizeResult {
   /** V8 heap in use after a full GC at the end: what the daemon really keeps (the rest of the peak is garbage not yet collected). */
   heapUsedAfterGcBytes: number | null;
   heapUsedBytesAtEnd: number;
+  cFloor: CFloorFigures | null;
+  scrape: ScrapeFigures | null;
   /** Problems that make the figures invalid (missed VMs, collector errors); empty when valid. */
   problems: string[];
 }
@@ -214,8 +230,56 @@ export async function measureHostSize(request: MeasureHostSizeRequest): Promise<
       peakRssByPhaseBytes,
       heapUsedAfterGcBytes,
       heapUsedBytesAtEnd: process.memoryUsage().heapUsed,
+      cFloor: request.cFloor,
+      scrape: request.scrapes > 0 ? await measureScrapes(request, problems) : null,
       problems: [...new Set(problems)].slice(0, 20),
     };
+  } finally {
+    await runtime.close();
+  }
+}
+
+/**
+ * The serve setup (collection thread on) with full sweeps back to back (fullScanInterval 0,
+ * interval 100 ms, the minimum), scraped over HTTP every 100 ms: what a scrape costs while
+ * the heaviest collection runs. Run after the peak RSS figures are taken (it is a second runtime).
+ */
+async function measureScrapes(request: MeasureHostSizeRequest, problems: string[]): Promise<ScrapeFigures> {
+  const config = configSchema.parse({
+    path: request.paths,
+    db: { path: path.join(request.hostDir, 'pinwatch-bench-scrape.db') },
+    collection: { interval: 100, fullScanInterval: 0 },
+    collector: { ebpf: false, kernel_log: false },
+    ebpf: { source: 'off' },
+  });
+  const runtime = composePinwatch(config, { logger: silentLogger, httpLogger: null, withStore: true, collectionThread: true });
+  try {
+    runtime.daemon.start();
+    await runtime.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = runtime.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('bench: no TCP address');
+    const url = `http://127.0.0.1:${address.port}/metrics`;
+    const readyBy = Date.now() + 60_000;
+    while (!runtime.daemon.isReady() && Date.now() < readyBy) await new Promise((r) => setTimeout(r, 20));
+    if (!runtime.daemon.isReady()) problems.push('scrape phase: no cycle completed within 60 s');
+    await (await fetch(url)).text(); // connection and route warm-up, not counted
+    let cycles = 0;
+    let lastTakenAt = runtime.daemon.getLatestCycle()?.sample.takenAtMs;
+    const timesMs: number[] = [];
+    for (let i = 0; i < request.scrapes; i++) {
+      const started = performance.now();
+      const response = await fetch(url);
+      await response.text();
+      timesMs.push(performance.now() - started);
+      if (response.status !== 200) problems.push(`scrape phase: /metrics answered ${response.status}`);
+      const takenAt = runtime.daemon.getLatestCycle()?.sample.takenAtMs;
+      if (takenAt !== lastTakenAt) {
+        cycles += 1;
+        lastTakenAt = takenAt;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { count: timesMs.length, p50Ms: percentileMs(timesMs, 50), p99Ms: percentileMs(timesMs, 99), maxMs: Math.max(...timesMs), cyclesDuring: cycles };
   } finally {
     await runtime.close();
   }

@@ -6,7 +6,7 @@
  * Prints a markdown table and the targets' verdicts, and writes the figures as
  * JSON (default bench/results/latest.json).
  *
- *   npm run bench -- --sizes 500,2000 --steady 30 --sweeps 3 --renders 200 --out FILE
+ *   npm run bench -- --sizes 500,2000 --steady 30 --sweeps 3 --renders 200 --floor 5 --scrapes 100 --out FILE
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../cli/package-root.js';
 import { makeFixtureTempDir } from '../fixtures/fixture-temp-dir.js';
 import { writeSyntheticHost } from '../fixtures/synthetic-host.js';
+import { buildCFloor, timeCFloor } from './c-floor.js';
 import { formatBenchReport } from './format-bench-report.js';
 import type { MeasureHostSizeRequest, MeasureHostSizeResult } from './measure-host-size.js';
 
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     steady: { type: 'string', default: '30' },
     sweeps: { type: 'string', default: '3' },
     renders: { type: 'string', default: '200' },
+    floor: { type: 'string', default: '5' },
+    scrapes: { type: 'string', default: '100' },
     out: { type: 'string', default: path.join(packageRoot(import.meta.url), 'bench', 'results', 'latest.json') },
   },
 });
@@ -42,6 +45,11 @@ const sizes = values.sizes.split(',').map((size) => positiveInt('sizes', size.tr
 const steadyCycles = positiveInt('steady', values.steady);
 const repeatedSweeps = positiveInt('sweeps', values.sweeps);
 const renders = positiveInt('renders', values.renders);
+const floorRuns = positiveInt('floor', values.floor);
+const scrapes = Number(values.scrapes);
+if (!Number.isInteger(scrapes) || scrapes < 0) throw new Error(`--scrapes: expected a whole number, got ${JSON.stringify(values.scrapes)}`);
+const floorDir = makeFixtureTempDir('pinwatch-bench-floor-');
+const floorBinary = buildCFloor(floorDir);
 const childScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'measure-host-child.js');
 
 const loadAverageBefore = os.loadavg();
@@ -61,6 +69,8 @@ for (const processCount of sizes) {
       steadyCycles,
       repeatedSweeps,
       renders,
+      cFloor: timeCFloor(floorBinary, host.paths.procfs, floorRuns),
+      scrapes,
     };
     const requestFile = path.join(hostDir, 'bench-request.json');
     fs.writeFileSync(requestFile, JSON.stringify(request));
@@ -76,6 +86,7 @@ for (const processCount of sizes) {
   }
 }
 
+fs.rmSync(floorDir, { recursive: true, force: true });
 const report = formatBenchReport(results);
 process.stdout.write(`${report}\n`);
 const cpus = os.cpus();
@@ -85,7 +96,7 @@ const record = {
   cpu: `${cpus.length} x ${cpus[0]?.model ?? 'unknown'}`,
   loadAverageBefore,
   loadAverageAfter: os.loadavg(),
-  options: { sizes, vmEvery: VM_EVERY, seed: SEED, steadyCycles, repeatedSweeps, renders },
+  options: { sizes, vmEvery: VM_EVERY, seed: SEED, steadyCycles, repeatedSweeps, renders, floorRuns, scrapes },
   results,
 };
 fs.mkdirSync(path.dirname(values.out), { recursive: true });

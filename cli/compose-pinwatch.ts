@@ -11,6 +11,7 @@ import { buildCycleResult } from '../daemon/build-cycle-result.js';
 import { PinwatchDaemon } from '../daemon/pinwatch-daemon.js';
 import { defaultEbpfMismatchThresholds } from '../analysis/ebpf-mismatches.js';
 import { CycleAttribution } from '../daemon/cycle-attribution.js';
+import { CollectionWorker } from '../daemon/collection-worker.js';
 import type { Logger } from '../model/logger.js';
 import type { StoreReader } from '../model/store.js';
 import { buildApp } from '../server/app.js';
@@ -33,6 +34,13 @@ export interface ComposeOptions {
   clock?: Clock;
   /** pinwatch's own process and nodejs figures; this process's by default (the golden test fixes them). */
   runtimeStats?: RuntimeStatsGetter;
+  /**
+   * Run the file-reading collectors (host, vfio_users, sysfs) on a collection thread so
+   * HTTP never waits for a /proc sweep (serve, bench). Off: everything in this thread
+   * (snapshot and check run one cycle; a thread would only add its start-up).
+   * `registryModuleUrl` swaps the registry the thread builds from (tests only).
+   */
+  collectionThread?: boolean | { registryModuleUrl: string };
 }
 
 /** Everything `pinwatch serve` runs, wired once: the composition root. */
@@ -43,6 +51,8 @@ export interface PinwatchRuntime {
   app: FastifyInstance;
   collectors: Collector[];
   store: SqliteStore | null;
+  /** The collection thread, when the runtime has one (a collector turned on by a reload runs there too). */
+  collectionThread: CollectionWorker | null;
   /** What a SIGHUP reload may change while running (cli/reload-config.ts). */
   live: LiveSettings;
   /** Start long-lived collectors (bpftrace) so probes attach before the first cycle. */
@@ -98,17 +108,22 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     throw error;
   }
 
-  const collectors = buildEnabledCollectors(config.collector, {
-    paths,
-    clock,
-    logger,
-    options: {
-      fullScanIntervalMs: config.collection.fullScanInterval,
-      ebpfSource: ebpfSourceSetting(config.ebpf.source),
-      ebpfPrintIntervalSeconds: config.ebpf.printInterval / 1000,
-      ebpfPerPageProbes: config.ebpf.perPageProbes,
-    },
-  });
+  const collectorOptions = {
+    fullScanIntervalMs: config.collection.fullScanInterval,
+    ebpfSource: ebpfSourceSetting(config.ebpf.source),
+    ebpfPrintIntervalSeconds: config.ebpf.printInterval / 1000,
+    ebpfPerPageProbes: config.ebpf.perPageProbes,
+  };
+  const threadSetting = options.collectionThread ?? false;
+  const collectionThread =
+    threadSetting === false
+      ? null
+      : new CollectionWorker({
+          options: collectorOptions,
+          logger,
+          ...(typeof threadSetting === 'object' ? { registryModuleUrl: threadSetting.registryModuleUrl } : {}),
+        });
+  const collectors = buildEnabledCollectors(config.collector, { paths, clock, logger, options: collectorOptions, offThread: collectionThread });
   const ebpfCollector = collectors.find((c): c is EbpfCollector => c instanceof EbpfCollector) ?? null;
   const metrics = createPinwatchMetrics({
     buildInfo: { version: PINWATCH_VERSION, nodeVersion: process.version },
@@ -167,6 +182,7 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
     app,
     collectors,
     store,
+    collectionThread,
     live,
     startSources: () => ebpfCollector?.start(),
     async close() {
@@ -179,6 +195,7 @@ export function composePinwatch(config: PinwatchConfig, options: ComposeOptions)
           logger.error({ err: error, collector: collector.name }, 'closing a collector failed');
         }
       }
+      await collectionThread?.close();
       store?.close();
     },
   };

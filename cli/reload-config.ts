@@ -1,5 +1,5 @@
 import type { Collector } from '../collectors/collector.js';
-import { COLLECTOR_REGISTRY, type CollectorDeps } from '../collectors/registry.js';
+import { COLLECTOR_REGISTRY, createCollector, type CollectorDeps } from '../collectors/registry.js';
 import type { PinwatchConfig } from '../config/config-schema.js';
 import type { Logger } from '../model/logger.js';
 import { analysisThresholdsFrom } from './compose-pinwatch.js';
@@ -73,7 +73,7 @@ function insertCollector(name: string, target: ReloadTarget): void {
   const order = COLLECTOR_REGISTRY.map((entry) => entry.name as string);
   const registration = COLLECTOR_REGISTRY.find((entry) => entry.name === name);
   if (!registration) return;
-  const collector = registration.create(target.collectorDeps);
+  const collector = createCollector(registration, target.collectorDeps);
   const index = target.collectors.findIndex((c) => order.indexOf(c.name) > order.indexOf(name));
   if (index === -1) target.collectors.push(collector);
   else target.collectors.splice(index, 0, collector);

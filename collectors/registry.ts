@@ -9,6 +9,8 @@ import type { Clock } from './clock.js';
 import type { Collector } from './collector.js';
 import { CollectorErrorLog, logCollectorErrors } from './collector-error-log.js';
 import type { HostPaths } from './host-paths.js';
+import { OffThreadCollector, type OffThreadCollection } from './off-thread-collector.js';
+import type { HostSampleDraft } from './collector.js';
 import type { Logger } from '../model/logger.js';
 import { EBPF_COLLECTOR_NAME, createEbpfCollector, type EbpfSourceSetting } from './ebpf/ebpf-collector.js';
 import { KERNEL_LOG_COLLECTOR_NAME, createKernelLogCollector } from './kernel-log/kernel-log-collector.js';
@@ -40,6 +42,11 @@ export interface CollectorDeps {
   clock: Clock;
   logger: Logger;
   options: CollectorOptions;
+  /**
+   * Where collectors marked `offThread` run (serve: daemon/collection-worker.ts, so the
+   * HTTP thread never waits for a /proc sweep). Absent: every collector runs in this thread.
+   */
+  offThread?: OffThreadCollection | null;
 }
 
 export interface CollectorRegistration {
@@ -47,6 +54,11 @@ export interface CollectorRegistration {
   defaultEnabled: boolean;
   description: string;
   create(deps: CollectorDeps): Collector;
+  /**
+   * Set on the collectors that only read files (no child process, no stream): they may run
+   * on the collection thread, and these are the draft fields they fill (copied back).
+   */
+  offThread?: { fills: readonly (keyof HostSampleDraft)[] };
 }
 
 export const hostCollectorRegistration: CollectorRegistration = {
@@ -54,6 +66,7 @@ export const hostCollectorRegistration: CollectorRegistration = {
   defaultEnabled: true,
   description: 'boot id, uptime, kernel release and meminfo from procfs',
   create: () => new HostCollector(),
+  offThread: { fills: ['bootId', 'uptimeSeconds', 'kernelRelease', 'meminfo'] },
 };
 
 export const vfioUsersCollectorRegistration: CollectorRegistration = {
@@ -61,6 +74,7 @@ export const vfioUsersCollectorRegistration: CollectorRegistration = {
   defaultEnabled: true,
   description: 'processes holding VFIO handles: VmLck, VmPin, RLIMIT_MEMLOCK, QEMU identity',
   create: (deps) => new VfioUsersCollector(deps.clock, vfioUsersOptionsFrom(deps.options)),
+  offThread: { fills: ['processes', 'processesReadMonotonicMs', 'processesScanned'] },
 };
 
 export const sysfsCollectorRegistration: CollectorRegistration = {
@@ -68,6 +82,7 @@ export const sysfsCollectorRegistration: CollectorRegistration = {
   defaultEnabled: true,
   description: 'IOMMU groups, devices bound to vfio-pci, dma_entry_limit, iommufd presence',
   create: () => new SysfsCollector(),
+  offThread: { fills: ['sysfs'] },
 };
 
 export const ebpfCollectorRegistration: CollectorRegistration = {
@@ -143,5 +158,18 @@ export function buildEnabledCollectors(
   const errorLog = new CollectorErrorLog(deps.logger, () => deps.clock.nowMs());
   return registry
     .filter((entry) => enabled[entry.name] ?? entry.defaultEnabled)
-    .map((entry) => logCollectorErrors(entry.create(deps), errorLog));
+    .map((entry) => logCollectorErrors(createCollector(entry, deps), errorLog));
+}
+
+/**
+ * One collector from its registration: on the collection thread when there is one and the
+ * collector may run there (the thread builds it from this same registry, by name), else here.
+ */
+export function createCollector(entry: CollectorRegistration, deps: CollectorDeps): Collector {
+  if (deps.offThread && entry.offThread) {
+    // A bad option is a start-up error here, not a failed cycle on the thread.
+    if (entry.name === VFIO_USERS_COLLECTOR_NAME) vfioUsersOptionsFrom(deps.options);
+    return new OffThreadCollector(entry.name, entry.offThread.fills, deps.offThread);
+  }
+  return entry.create(deps);
 }

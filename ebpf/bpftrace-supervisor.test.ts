@@ -12,8 +12,10 @@ const FAKE = path.join(import.meta.dirname, 'test-fixtures', 'fake-bpftrace.mjs'
 const FAST: Partial<SupervisorTiming> = {
   initialBackoffMs: 10,
   maxBackoffMs: 40,
-  stopTimeoutMs: 300,
-  attachTimeoutMs: 400,
+  stopTimeoutMs: 5_000, // a loaded machine delays the fake's SIGTERM handling past 300 ms
+  // Starting node (the fake) on a loaded 2-core machine took over 3 s here: only the hang
+  // test, which is about this deadline, uses a short one.
+  attachTimeoutMs: 15_000,
   staleAfterMs: 5_000,
   replanAfterMs: 50,
 };
@@ -31,13 +33,17 @@ function prepared(mode: string | string[]): () => Promise<RunPreparation> {
   };
 }
 
-function supervisor(prepare: () => Promise<RunPreparation>, logger: Logger = silentLogger): BpftraceSupervisor {
+function supervisor(
+  prepare: () => Promise<RunPreparation>,
+  logger: Logger = silentLogger,
+  timing: Partial<SupervisorTiming> = FAST,
+): BpftraceSupervisor {
   const s = new BpftraceSupervisor({
     prepare,
     spawn: (command, args) => spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }),
     logger,
     nowMs: () => Date.now(),
-    timing: FAST,
+    timing,
   });
   supervisors.push(s);
   return s;
@@ -95,8 +101,39 @@ describe('BpftraceSupervisor', () => {
     expect(stderr).toContain('ERROR: kretprobe:vfio_pin_pages_remote: Could not attach');
   });
 
+  it('does not restart a program bpftrace cannot load: failed with bpftrace\'s own error line, one start', async () => {
+    const s = supervisor(prepared(['loaderror', 'ok']));
+    const failed = waitFor(s, (state) => state === 'failed');
+    s.start();
+    await failed;
+    // Ten backoff periods later there is still one start and no restart scheduled.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(s.stats()).toMatchObject({ state: 'failed', starts: 1 });
+    expect(s.stats().exits.error).toBe(1);
+    expect(s.stats().reason).toBe(
+      "bpftrace cannot load the probe program: stdin:43:7-19: ERROR: Unknown struct/union: 'struct task_struct' (not restarted: fix the plan or the host, then restart pinwatch)",
+    );
+  });
+
+  it('reports a program that does not compile as failed (not off) and never spawns bpftrace', async () => {
+    const s = supervisor(async () => ({
+      ok: false,
+      failure: 'compile',
+      reason: "bpftrace cannot compile the probe program: stdin:43:7-19: ERROR: Unknown struct/union: 'struct task_struct'",
+      retryable: false,
+      plan: null,
+      checks: [],
+      compile: { ok: false, command: 'bpftrace --emit-elf /dev/null -e <program>', error: "stdin:43:7-19: ERROR: Unknown struct/union: 'struct task_struct'" },
+    }));
+    const failed = waitFor(s, (state) => state === 'failed');
+    s.start();
+    await failed;
+    expect(s.stats()).toMatchObject({ state: 'failed', starts: 0 });
+    expect(s.stats().reason).toMatch(/^bpftrace cannot compile the probe program: stdin:43:7-19: ERROR: Unknown struct/);
+  });
+
   it('kills a child that never attaches (hang, ignoring SIGTERM) with SIGKILL and counts a timeout', async () => {
-    const s = supervisor(prepared(['hang', 'ok']));
+    const s = supervisor(prepared(['hang', 'ok']), silentLogger, { ...FAST, attachTimeoutMs: 1_000, stopTimeoutMs: 300 });
     const failed = waitFor(s, (state) => state === 'failed');
     s.start();
     await failed;

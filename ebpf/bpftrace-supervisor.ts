@@ -4,6 +4,13 @@
  * silence after attach) or exits; stopped with SIGTERM then SIGKILL after a deadline
  * (bpftrace 0.17 sometimes misses SIGINT, DOMAIN.md section 7). Exits by outcome,
  * starts and parse errors are counted; stderr goes to the log.
+ *
+ * A program bpftrace cannot compile (found by run-preparation's `--emit-elf` check) or
+ * cannot load (bpftrace exits with an `ERROR:` line before it ever attached) is a
+ * permanent failure: the same program on the same kernel fails the same way, so it is
+ * reported with bpftrace's own error line and NOT restarted (restarting pinwatch after a
+ * config or kernel change plans again). Only a run that attached and then died, hung or
+ * went silent is restarted with backoff.
  */
 import type { ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
@@ -11,7 +18,7 @@ import type { EbpfSnapshot, EbpfState } from '../model/ebpf-counters.js';
 import type { Logger } from '../model/logger.js';
 import { BpftraceStreamDecoder } from './bpftrace-stream.js';
 import { zeroExits, type BpftraceExitOutcome, type EbpfCounterSource, type EbpfRunnerStats } from './ebpf-source.js';
-import type { RunPreparation } from './run-preparation.js';
+import { isBpftraceError, type RunPreparation } from './run-preparation.js';
 
 export interface SupervisorTiming {
   initialBackoffMs: number;
@@ -53,6 +60,8 @@ interface Run {
   attachedAtMs: number | null;
   killReason: 'stop' | 'timeout' | null;
   stderrTail: string[];
+  /** bpftrace's first `ERROR:` line (the cause; later lines quote the source). */
+  firstError: string | null;
   watchdog: NodeJS.Timeout | null;
   exited: Promise<void>;
 }
@@ -149,7 +158,10 @@ export class BpftraceSupervisor implements EbpfCounterSource {
     }
     if (this.stopping) return;
     if (!preparation.ok) {
-      if (preparation.retryable) {
+      if (preparation.failure === 'compile') {
+        // The program itself is wrong for this host: failed, not merely off, and final.
+        this.setState('failed', preparation.reason);
+      } else if (preparation.retryable) {
         this.setState('off', `${preparation.reason} (checking again in ${Math.round(this.timing.replanAfterMs / 1000)} s)`);
         this.retryTimer = setTimeout(() => void this.launch(), this.timing.replanAfterMs);
       } else {
@@ -189,6 +201,7 @@ export class BpftraceSupervisor implements EbpfCounterSource {
       attachedAtMs: null,
       killReason: null,
       stderrTail: [],
+      firstError: null,
       watchdog: null,
       exited,
     };
@@ -204,6 +217,7 @@ export class BpftraceSupervisor implements EbpfCounterSource {
       readline.createInterface({ input: child.stderr }).on('line', (line) => {
         run.stderrTail.push(line);
         if (run.stderrTail.length > 5) run.stderrTail.shift();
+        if (run.firstError === null && isBpftraceError(line)) run.firstError = line.trim();
         this.deps.logger.warn({ stderr: line, pid: child.pid }, 'bpftrace stderr');
       });
     }
@@ -263,6 +277,13 @@ export class BpftraceSupervisor implements EbpfCounterSource {
     const how = spawnError ? `failed to run (${spawnError.message})` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
     this.deps.logger.warn({ outcome, code, signal, pid: run.child.pid }, `bpftrace ${how}`);
     if (this.stopping) return;
+    if (run.attachedAtMs === null && run.killReason === null && !spawnError && code !== 0 && run.firstError !== null) {
+      this.setState(
+        'failed',
+        `bpftrace cannot load the probe program: ${run.firstError} (not restarted: fix the plan or the host, then restart pinwatch)`,
+      );
+      return;
+    }
     if (run.attachedAtMs !== null && this.deps.nowMs() - run.attachedAtMs >= this.timing.stableAfterMs) {
       this.backoffMs = this.timing.initialBackoffMs;
     }

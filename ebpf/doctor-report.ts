@@ -37,8 +37,23 @@ export function formatDoctorReport(preparation: RunPreparation): string {
   for (const check of preparation.checks) lines.push(...formatCheck(check));
   lines.push('');
   if (preparation.plan) lines.push(...formatPlan(preparation.plan), '');
+  if (preparation.compile) {
+    // The generated program compiled by this host's bpftrace (parser, type resolution,
+    // code generation), not only the symbols: what would make bpftrace exit at start-up.
+    lines.push(
+      preparation.compile.ok
+        ? `Compile check: ok (${preparation.compile.command})`
+        : `Compile check: FAILED: ${preparation.compile.error} (${preparation.compile.command})`,
+      '',
+    );
+  }
   if (preparation.ok) {
     lines.push('Verdict: eBPF can run: bpftrace will attach the plan above.');
+  } else if (preparation.failure === 'compile') {
+    lines.push(`Verdict: eBPF cannot run: ${preparation.reason}.`);
+    lines.push(
+      'pinwatch does not start bpftrace with this program (pinwatch_ebpf_info state="failed"); everything from /proc and /sys keeps working. Report the kernel and bpftrace version with this output.',
+    );
   } else {
     lines.push(`Verdict: eBPF is off: ${preparation.reason}.`);
     lines.push(

@@ -26,6 +26,21 @@ describe('resolveProbePlan on the four captured kernels', () => {
     expect(plan.runnable).toBe(true);
   });
 
+  it('5.10: the program never reads curtask (bpftrace 0.17 cannot resolve struct task_struct there)', () => {
+    // Observed in the kernel lab on 5.10.0-46: "stdin:43:7-19: ERROR: Unknown struct/union:
+    // 'struct task_struct'" for `curtask->mm`, bpftrace exit 1, restarted forever.
+    const inputs = planInputsFromSymbolReport('5.10.0-32-amd64');
+    expect(inputs.taskStructBtf).toBe(false);
+    const plan = resolveProbePlan(inputs);
+    const program = plan.probes.map((p) => p.program).join('\n');
+    expect(program).not.toContain('curtask');
+    expect(plan.probes.flatMap((p) => p.outputMaps)).not.toContain('@unattributed_unpinned');
+    // Releases and un-charges count under the tgid of the context they run in.
+    expect(program).toContain('@unpinned_pages[$k] = sum($r);');
+    expect(program).toContain('@locked_dec[$k] = sum(-$n);');
+    expect(plan.gaps.map((g) => g.what).join('\n')).toMatch(/struct task_struct/);
+  });
+
   it('6.1: fexit on pin, unpin and mm_lock_acct (npage by name), kprobe on vfio_lock_acct.part.0 for ESRCH', () => {
     const plan = resolveProbePlan(planInputsFromSymbolReport('6.1.0-56-amd64'));
     expect(summary(plan.probes)).toEqual([
@@ -97,7 +112,7 @@ function syntheticInputs(kallsymsLines: string, overrides: Partial<PlanInputs> =
     btf: new Map(),
     kfuncSupported: false,
     vfioDmaFields: null,
-    vmlinuxBtf: true,
+    taskStructBtf: true,
     modules: { vfioIommuType1: true, iommufd: false },
     perPageProbes: false,
     ...overrides,

@@ -72,8 +72,12 @@ export interface PlanInputs {
   kfuncSupported: boolean;
   /** Field names of struct vfio_dma in module BTF, or null when unknown. */
   vfioDmaFields: Set<string> | null;
-  /** /sys/kernel/btf/vmlinux exists: `curtask->mm` can be read to spot kernel threads. */
-  vmlinuxBtf: boolean;
+  /**
+   * bpftrace compiled a kprobe program reading `curtask->mm` on this host (it has kernel
+   * BTF it can use for struct task_struct). False on Debian 11's 5.10 with bpftrace 0.17
+   * although /sys/kernel/btf/vmlinux exists ("Unknown struct/union: 'struct task_struct'").
+   */
+  taskStructBtf: boolean;
   modules: { vfioIommuType1: boolean; iommufd: boolean };
   /** Opt-in per-page probes (is_invalid_reserved_pfn): costly on big guests. */
   perPageProbes: boolean;
@@ -150,7 +154,9 @@ function describeSymbols(located: Located): string {
 export function resolveProbePlan(inputs: PlanInputs): ProbePlan {
   const probes: PlannedProbe[] = [];
   const gaps: PlanGap[] = [];
-  const kernelThreadCheck = inputs.vmlinuxBtf;
+  // Kernel threads (no mm) releasing after the VFIO user is gone are told apart only where
+  // bpftrace can read curtask->mm; elsewhere nothing reads curtask (the program must load).
+  const kernelThreadCheck = inputs.taskStructBtf;
 
   if (!inputs.modules.vfioIommuType1 && !inputs.modules.iommufd) {
     gaps.push({
@@ -370,6 +376,13 @@ export function resolveProbePlan(inputs: PlanInputs): ProbePlan {
         ...releaseProgram({ attach, module: M, symbols, ownerFromDmaTask, kernelThreadCheck }),
       });
       releaseResolved = true;
+      if (!ownerFromDmaTask && !kernelThreadCheck) {
+        gaps.push({
+          severity: 'info',
+          what: 'bpftrace cannot read struct task_struct on this host (no kernel BTF it can use), so the program does not check curtask->mm: releases and un-charges count under the tgid of the context they run in (the VFIO user itself at unmap, close and exit; a kernel thread releasing a mapping is counted under its own pid, which is no VM)',
+          fix: 'none needed for the counts; a kernel with BTF that bpftrace reads (Debian 12 and later) attributes by dma->task instead',
+        });
+      }
       if (!ownerFromDmaTask) {
         gaps.push({
           severity: 'info',

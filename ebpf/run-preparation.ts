@@ -50,9 +50,67 @@ export interface RunPreparationDeps {
   perPageProbes: boolean;
 }
 
+/** The generated program compiled by the host's bpftrace without loading it. */
+export interface CompileCheck {
+  ok: boolean;
+  /** What was run, for `pinwatch doctor`. */
+  command: string;
+  /** bpftrace's first error line (`stdin:43:7-19: ERROR: ...`), null when it compiled. */
+  error: string | null;
+}
+
 export type RunPreparation =
-  | { ok: true; command: string; args: string[]; script: string; plan: ProbePlan; checks: PreconditionCheck[] }
-  | { ok: false; reason: string; retryable: boolean; plan: ProbePlan | null; checks: PreconditionCheck[] };
+  | { ok: true; command: string; args: string[]; script: string; plan: ProbePlan; checks: PreconditionCheck[]; compile?: CompileCheck }
+  | {
+      ok: false;
+      reason: string;
+      retryable: boolean;
+      plan: ProbePlan | null;
+      checks: PreconditionCheck[];
+      /** 'compile': the generated program does not compile here (permanent, state failed). */
+      failure?: 'precondition' | 'plan' | 'compile';
+      compile?: CompileCheck;
+    };
+
+/**
+ * bpftrace's error lines: "stdin:43:7-19: ERROR: ..." or "ERROR: ...". The RLIMIT_MEMLOCK
+ * notice bpftrace 0.17 prints as an ERROR when it cannot raise its own limit is not fatal.
+ */
+export function isBpftraceError(line: string): boolean {
+  return /(^|: )ERROR: /.test(line) && !/couldn't set RLIMIT_MEMLOCK/.test(line);
+}
+
+/** bpftrace's first real error line, else the last line it printed, else its exit code. */
+export function bpftraceErrorLine(result: CommandResult): string {
+  const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return lines.find(isBpftraceError) ?? lines.filter((line) => !/RLIMIT_MEMLOCK/.test(line)).at(-1) ?? `exit code ${result.exitCode}`;
+}
+
+/**
+ * Compiles a program with the host's bpftrace WITHOUT loading it: bpftrace 0.17's
+ * `--emit-elf FILE` ("(dry run) generate ELF file with bpf programs", bpftrace --help)
+ * runs the parser, the semantic analyser (which resolves kernel types: this is where
+ * 5.10's "Unknown struct/union: 'struct task_struct'" comes from) and code generation,
+ * then exits before attaching anything. The ELF itself is not needed: /dev/null.
+ */
+export async function compileBpftraceProgram(
+  runCommand: RunPreparationDeps['runCommand'],
+  bpftrace: string,
+  program: string,
+): Promise<CompileCheck> {
+  const result = await runCommand(bpftrace, ['--emit-elf', '/dev/null', '-e', program], 120_000);
+  const command = `${bpftrace} --emit-elf /dev/null -e <program>`;
+  if (result.exitCode === 0) return { ok: true, command, error: null };
+  return { ok: false, command, error: bpftraceErrorLine(result) };
+}
+
+/**
+ * Whether this bpftrace can read `curtask->mm` in a kprobe program: it needs kernel BTF
+ * it can use for struct task_struct. /sys/kernel/btf/vmlinux existing is not enough:
+ * Debian 11's 5.10 kernel has it, and bookworm's bpftrace 0.17 still fails there with
+ * "Unknown struct/union: 'struct task_struct'". So ask bpftrace itself.
+ */
+const CURTASK_MM_PROBE = 'BEGIN { if (curtask->mm == 0) { exit(); } exit(); }';
 
 export function findOnPath(command: string, searchPath: string): string | null {
   for (const dir of searchPath.split(path.delimiter)) {
@@ -129,6 +187,7 @@ export async function prepareBpftraceRun(deps: RunPreparationDeps): Promise<RunP
       retryable: failed.every((check) => check.retryable),
       plan: null,
       checks,
+      failure: 'precondition',
     };
   }
   const bpftrace = facts.bpftracePath;
@@ -151,13 +210,15 @@ export async function prepareBpftraceRun(deps: RunPreparationDeps): Promise<RunP
     kfuncSupported = kfuncSupported || listed.supported;
     for (const [module, functions] of listed.index) btf.set(module, functions);
   }
+  const taskStructBtf =
+    exists(sysPath(paths, 'kernel', 'btf', 'vmlinux')) && (await compileBpftraceProgram(deps.runCommand, bpftrace, CURTASK_MM_PROBE)).ok;
   const plan = resolveProbePlan({
     kallsyms: parseKallsyms(kallsymsText, isPlanSymbol),
     traceable: traceableText === null ? null : parseAvailableFilterFunctions(traceableText, isPlanSymbol),
     btf,
     kfuncSupported,
     vfioDmaFields,
-    vmlinuxBtf: exists(sysPath(paths, 'kernel', 'btf', 'vmlinux')),
+    taskStructBtf,
     modules: { vfioIommuType1: facts.vfioType1Loaded, iommufd: facts.iommufdLoaded },
     perPageProbes: deps.perPageProbes,
   });
@@ -169,8 +230,21 @@ export async function prepareBpftraceRun(deps: RunPreparationDeps): Promise<RunP
       retryable: true,
       plan,
       checks,
+      failure: 'plan',
     };
   }
   const script = generateBpftraceScript(plan, { intervalSeconds: deps.intervalSeconds, kernelRelease: readOptional(procPath(paths, 'sys', 'kernel', 'osrelease'))?.trim() ?? null });
-  return { ok: true, command: bpftrace, args: ['-f', 'json', '-B', 'none', '-e', script], script, plan, checks };
+  const compile = await compileBpftraceProgram(deps.runCommand, bpftrace, script);
+  if (!compile.ok) {
+    return {
+      ok: false,
+      reason: `bpftrace cannot compile the probe program: ${compile.error}`,
+      retryable: false,
+      plan,
+      checks,
+      failure: 'compile',
+      compile,
+    };
+  }
+  return { ok: true, command: bpftrace, args: ['-f', 'json', '-B', 'none', '-e', script], script, plan, checks, compile };
 }

@@ -54,7 +54,10 @@ export function planInputsFromSymbolReport(release: string, perPageProbes = fals
     btf: kfuncSupported ? btf : new Map(),
     kfuncSupported: kfuncSupported && btfObjects.includes('vfio_iommu_type1'),
     vfioDmaFields: fields.size > 0 ? fields : null,
-    vmlinuxBtf: btfObjects.includes('vmlinux'),
+    // What bpftrace 0.17 does with `curtask->mm` in the booted kernel (the kernel lab): it
+    // compiles where bpftrace has kfunc (BTF it can use), and fails on 5.10 with "Unknown
+    // struct/union: 'struct task_struct'" although /sys/kernel/btf/vmlinux exists there.
+    taskStructBtf: btfObjects.includes('vmlinux') && kfuncSupported,
     modules: { vfioIommuType1: /^vfio_iommu_type1 /m.test(lsmod), iommufd: /^iommufd /m.test(lsmod) },
     perPageProbes,
   };

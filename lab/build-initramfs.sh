@@ -15,7 +15,9 @@ moddir="$kdir/root/lib/modules/$release"
 # Wanted modules, in the order init loads them. virtio_pci carries the 9p transport;
 # vfio-pci needs vfio, vfio_iommu_type1 (the type1 backend pinwatch observes), irqbypass,
 # vfio-pci-core. Any of these may be built in (modules.builtin): then it is skipped.
+# vfio-pci-core only exists from 5.15 (5.10's vfio-pci is one module): optional.
 wanted=(virtio_pci 9pnet_virtio 9p overlay vfio vfio_iommu_type1 irqbypass vfio-pci-core vfio-pci)
+declare -A optional=([vfio_pci_core]=1)
 
 busybox_bin="$(command -v busybox || true)"
 [ -n "$busybox_bin" ] && file -L "$busybox_bin" 2>/dev/null | grep -q 'statically linked' ||
@@ -56,6 +58,7 @@ visit() {
   [ -n "${seen[$name]:-}" ] && return 0
   seen["$name"]=1
   if [ -n "${builtin[$name]:-}" ]; then return 0; fi
+  if [ -z "${path_of[$name]:-}" ] && [ -n "${optional[$name]:-}" ]; then return 0; fi
   [ -n "${path_of[$name]:-}" ] || lab_die "module $1 not found in $moddir/modules.dep nor modules.builtin"
   local dep
   for dep in ${deps_of[$name]}; do

@@ -10,9 +10,10 @@
 #   KERNEL_DEB=/path/linux-image-....deb        or a .deb at hand (e.g. trixie's 6.12)
 #   LAB_CACHE=/var/cache/pinwatch-lab           cache root (kernels, initramfs, builds, results)
 #   LAB_RESULTS=<dir>                           where results go (default LAB_CACHE/results/<time>)
-#   LAB_BT=<file>                               ground-truth bpftrace script (default: the 6.1 capture)
+#   LAB_BT=<file>                               ground-truth bpftrace script (default: generated in
+#                                               the guest for its kernel, guest/ground-truth-bt.sh)
 #   LAB_REQUIRE_PINWATCH=1                      0: run the kernel side only when pinwatch does not build
-#   LAB_TIMEOUT_S=1080                          guest deadline; QEMU is killed when it expires
+#   LAB_TIMEOUT_S=1800                          guest deadline; QEMU is killed when it expires
 #   LAB_CASE_MIB=64 LAB_COST_MIB=256 LAB_COST_ROUNDS=3
 #   LAB_COST_GROUND_TRUTH=1                     also time the ground-truth script (comparison only)
 set -euo pipefail
@@ -55,7 +56,7 @@ mkdir -p "$LAB_CACHE/results"
 # Keep the last 5 runs' results.
 { ls -1dt "$LAB_CACHE"/results/2* 2>/dev/null || true; } | tail -n +6 | xargs -r rm -rf
 ln -sfn "$results" "$LAB_CACHE/results/latest"
-bt="${LAB_BT:-$REPO_DIR/fixtures/captures/linux-6.1/vfio.bt.txt}"
+bt="${LAB_BT:-}"
 cat > "$results/job.sh" <<JOB
 export LAB_OUT=/lab-results
 export LAB_BIN='$bin'
@@ -71,7 +72,7 @@ JOB
 
 lab_log "booting $(cat "$kdir/release") (results in $results)"
 guest_rc=0
-bash "$LAB_DIR/boot-guest.sh" "$kdir" "$initrd" "$results" "${LAB_TIMEOUT_S:-1080}" || guest_rc=$?
+bash "$LAB_DIR/boot-guest.sh" "$kdir" "$initrd" "$results" "${LAB_TIMEOUT_S:-1800}" || guest_rc=$?
 grep -E '^\[guest' "$results/job.log" >&2 || true
 [ "$guest_rc" -ne 124 ] || lab_die "guest timed out (console: $results/console.log)"
 [ -f "$results/env.json" ] || lab_die "guest produced no results (job log: $results/job.log)"

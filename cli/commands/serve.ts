@@ -62,7 +62,7 @@ export async function runServe(config: PinwatchConfig, options: ServeOptions): P
   });
 
   try {
-    runtime = composePinwatch(config, { logger, httpLogger: logger, withStore: true });
+    runtime = composePinwatch(config, { logger, httpLogger: logger, withStore: true, collectionThread: true });
   } catch (error) {
     // A bad --web.config.file is a config error like a bad --config: exit 2 naming the file and the key.
     if (error instanceof WebConfigError) exitWithStartupError(new StartupError(error.message, 2));
@@ -122,6 +122,7 @@ function reloadTarget(runtime: PinwatchRuntime, config: PinwatchConfig, logger: 
       ebpfPrintIntervalSeconds: config.ebpf.printInterval / 1000,
       ebpfPerPageProbes: config.ebpf.perPageProbes,
     },
+    offThread: runtime.collectionThread,
   };
   return {
     live: runtime.live,

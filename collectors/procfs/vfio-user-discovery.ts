@@ -34,13 +34,35 @@ export class VfioUserDiscovery {
   private previousVfioUsers: ReadonlySet<number> = new Set();
   private lastFullSweepMs: number | null = null;
   private sweepThisCycle = false;
+  private cycleIndex = 0;
 
-  constructor(private readonly fullScanIntervalMs: number) {}
+  /**
+   * @param statusRereadCycles a known process that is not a VFIO user has its status read
+   *   once every this many cycles (pid modulo this, rotating), not every cycle: the steady
+   *   cycle reads the VMs, the new pids and one slice of the rest. A process that starts
+   *   charging (VmLck/VmPin > 0) is therefore seen within this many cycles.
+   */
+  constructor(
+    private readonly fullScanIntervalMs: number,
+    private readonly statusRereadCycles: number = 1,
+  ) {}
 
   /** Start a cycle; returns whether it is a full sweep. */
   beginCycle(nowMs: number): boolean {
     this.sweepThisCycle = this.lastFullSweepMs === null || nowMs - this.lastFullSweepMs >= this.fullScanIntervalMs;
+    this.cycleIndex += 1;
     return this.sweepThisCycle;
+  }
+
+  /**
+   * Whether this process's status is read this cycle: always on a full sweep, for last
+   * cycle's VFIO users, for pids not seen last cycle and for `hinted` pids (an eBPF open
+   * probe saw them open a VFIO or iommufd file); the other known pids in rotating slices.
+   */
+  readsStatus(pid: number, hinted = false): boolean {
+    if (this.sweepThisCycle || hinted) return true;
+    if (this.previousVfioUsers.has(pid) || !this.previousPids.has(pid)) return true;
+    return pid % this.statusRereadCycles === this.cycleIndex % this.statusRereadCycles;
   }
 
   /** Why this process's fds should be read, or null to skip it. */

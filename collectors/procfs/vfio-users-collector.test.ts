@@ -107,13 +107,50 @@ describe('vfio_users discovery strategy', () => {
     writeFixtureProcess(paths, proc({ pid: 803, comm: 'firecracker' }));
     writeFixtureProcess(paths, proc({ pid: 804, comm: 'bash' }));
     cycle();
-    cycle();
-    expect(Object.fromEntries(collector.lastScan.fdScans)).toEqual({
+    // Known non-VFIO processes are read in rotating slices: over 4 steady cycles, each once.
+    const scanned: Record<number, string> = {};
+    for (let i = 0; i < 4; i++) {
+      cycle();
+      Object.assign(scanned, Object.fromEntries(collector.lastScan.fdScans));
+    }
+    expect(scanned).toEqual({
       800: 'locked-or-pinned',
       801: 'locked-or-pinned',
       802: 'known-program',
       803: 'known-program',
     });
+  });
+
+  it('a steady cycle reads the status of the VMs, the new pids and a quarter of the rest, not of every process', () => {
+    for (let pid = 100; pid < 140; pid++) writeFixtureProcess(paths, proc({ pid, comm: 'worker' }));
+    writeFixtureProcess(paths, proc({ pid: 900, comm: 'qemu-system-x86', fdTargets: ['/dev/vfio/vfio', '/dev/vfio/12'] }));
+    cycle();
+    expect(collector.lastScan.statusReads).toBe(43); // full sweep: 40 workers, systemd, kthreadd, the VM
+    const reads: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      writeFixtureProcess(paths, proc({ pid: 1000 + i, comm: 'new' }));
+      const outcome = cycle();
+      expect(foundPids(outcome)).toEqual([900]);
+      reads.push(collector.lastScan.statusReads);
+    }
+    // Each cycle: the VM, the new pid and 1/4 of the 42 known others (by pid modulo 4, rotating).
+    // 4 x (VM + new pid) + each of the 42 once + the earlier new pids whose slice came up (at most 3).
+    const total = reads.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(4 * 2 + 42);
+    expect(total).toBeLessThanOrEqual(4 * 2 + 42 + 3);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(2 + 12);
+  });
+
+  it('a known process that starts charging and opens VFIO between sweeps is found within 4 cycles (its status slice)', () => {
+    for (let pid = 100; pid < 110; pid++) writeFixtureProcess(paths, proc({ pid, comm: 'worker' }));
+    cycle();
+    cycle();
+    fs.rmSync(path.join(paths.procfs, '105'), { recursive: true });
+    writeFixtureProcess(paths, proc({ pid: 105, comm: 'worker', vm: { lockedKib: 1048576, pinnedKib: 0, residentKib: 1048576 }, fdTargets: ['/dev/vfio/vfio', '/dev/vfio/3'] }));
+    const foundAfter: number[] = [];
+    for (let i = 1; i <= 4; i++) if (foundPids(cycle()).includes(105)) foundAfter.push(i);
+    expect(foundAfter[0]).toBeLessThanOrEqual(4);
+    expect(foundAfter.at(-1)).toBe(4); // once found, read every cycle
   });
 });
 
@@ -178,8 +215,10 @@ describe('vfioUsersOptionsFrom', () => {
     [{ fullScanIntervalMs: 0 }, 0],
     [{ fullScanIntervalMs: -1 }, 'non-negative'],
     [{ fullScanIntervalMs: '5m' }, 'non-negative'],
+    [{ statusRereadCycles: 0 }, 'whole number >= 1'],
+    [{ statusRereadCycles: 1.5 }, 'whole number >= 1'],
   ])('%j', (options, expected) => {
-    if (typeof expected === 'number') expect(vfioUsersOptionsFrom(options)).toEqual({ fullScanIntervalMs: expected });
+    if (typeof expected === 'number') expect(vfioUsersOptionsFrom(options)).toEqual({ fullScanIntervalMs: expected, statusRereadCycles: 4 });
     else expect(() => vfioUsersOptionsFrom(options)).toThrow(expected);
   });
 });

@@ -22,10 +22,14 @@ import { type FdScanReason, VfioUserDiscovery } from './vfio-user-discovery.js';
 
 export const VFIO_USERS_COLLECTOR_NAME = 'vfio_users';
 export const DEFAULT_FULL_SCAN_INTERVAL_MS = 300_000;
+/** 4 cycles: at the default 15 s interval a process that starts charging is read within 60 s. */
+export const DEFAULT_STATUS_REREAD_CYCLES = 4;
 
 export interface VfioUsersCollectorOptions {
   /** Time between fd sweeps of every process (the first cycle is always one). */
   fullScanIntervalMs: number;
+  /** A known non-VFIO process has its status read once every this many cycles (default 4). */
+  statusRereadCycles?: number;
 }
 
 /** What the last collect() did, for tests and the benchmark. */
@@ -35,6 +39,8 @@ export interface VfioUsersScanStats {
   fdScans: Map<number, FdScanReason>;
   /** readlinks of fd entries this cycle (all fds of new candidates, only the VFIO fds of unchanged VFIO users). */
   fdLinksRead: number;
+  /** /proc/PID/status files read this cycle (all on a full sweep; VMs, new pids and one slice otherwise). */
+  statusReads: number;
 }
 
 /**
@@ -56,13 +62,13 @@ export class VfioUsersCollector implements Collector {
   private readonly discovery: VfioUserDiscovery;
   private readonly knownVfioUsers = new KnownVfioUsers();
   private readonly fileReader = new SmallHostFileReader();
-  private lastStats: VfioUsersScanStats = { fullSweep: false, fdScans: new Map(), fdLinksRead: 0 };
+  private lastStats: VfioUsersScanStats = { fullSweep: false, fdScans: new Map(), fdLinksRead: 0, statusReads: 0 };
 
   constructor(
     private readonly clock: Clock,
     options: VfioUsersCollectorOptions,
   ) {
-    this.discovery = new VfioUserDiscovery(options.fullScanIntervalMs);
+    this.discovery = new VfioUserDiscovery(options.fullScanIntervalMs, options.statusRereadCycles ?? DEFAULT_STATUS_REREAD_CYCLES);
   }
 
   get lastScan(): VfioUsersScanStats {
@@ -89,7 +95,10 @@ export class VfioUsersCollector implements Collector {
     };
     // Every VmLck of this cycle is read within this window: the analysis orders it against eBPF prints.
     const readStartMs = this.clock.monotonicMs();
+    let statusReads = 0;
     for (const pid of pids) {
+      if (!this.discovery.readsStatus(pid)) continue;
+      statusReads += 1;
       const pidDir = procPath(ctx.paths, String(pid));
       const read = new ProcessRead(this.name);
       let status: ProcStatus | null;
@@ -130,7 +139,7 @@ export class VfioUsersCollector implements Collector {
 
     this.discovery.endCycle(nowMs, new Set(pids), new Set(processes.map((p) => p.pid)));
     this.knownVfioUsers.replaceWith(scan.knownNext);
-    this.lastStats = { fullSweep, fdScans, fdLinksRead: scan.fdLinksRead };
+    this.lastStats = { fullSweep, fdScans, fdLinksRead: scan.fdLinksRead, statusReads };
     draft.processes = processes;
     draft.processesReadMonotonicMs = processes.length > 0 ? { startMs: readStartMs, endMs: this.clock.monotonicMs() } : null;
     draft.processesScanned = pids.length;
@@ -368,6 +377,10 @@ export function vfioUsersOptionsFrom(options: { readonly [option: string]: unkno
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new Error(`vfio_users: fullScanIntervalMs must be a non-negative number of milliseconds, got ${JSON.stringify(value)}`);
   }
-  return { fullScanIntervalMs: value };
+  const cycles = options['statusRereadCycles'] ?? DEFAULT_STATUS_REREAD_CYCLES;
+  if (typeof cycles !== 'number' || !Number.isInteger(cycles) || cycles < 1) {
+    throw new Error(`vfio_users: statusRereadCycles must be a whole number >= 1, got ${JSON.stringify(cycles)}`);
+  }
+  return { fullScanIntervalMs: value, statusRereadCycles: cycles };
 }
 

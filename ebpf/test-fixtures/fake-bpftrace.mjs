@@ -4,6 +4,8 @@
 //   hang     print nothing and ignore SIGTERM (only SIGKILL ends it)
 //   garbage  print garbage lines among valid ones, then behave like ok
 //   noattach print a map line but never attached_probes, ignore nothing (exits on SIGTERM)
+//   loaderror  what bpftrace 0.17 does on 5.10 with `curtask->mm`: the error on stderr,
+//              exit 1, never attached
 const mode = process.argv[2] ?? 'ok';
 const out = (obj) => process.stdout.write(`${typeof obj === 'string' ? obj : JSON.stringify(obj)}\n`);
 const attach = () => out({ type: 'attached_probes', data: { probes: 6 } });
@@ -21,6 +23,11 @@ if (mode === 'hang') {
   attach();
   interval(100);
   process.stderr.write('ERROR: kretprobe:vfio_pin_pages_remote: Could not attach\n');
+  setTimeout(() => process.exit(1), 20);
+} else if (mode === 'loaderror') {
+  process.stderr.write("stdin:43:7-19: ERROR: Unknown struct/union: 'struct task_struct'\n");
+  process.stderr.write('            if (curtask->mm == 0) {\n');
+  process.stderr.write('               ~~~~~~~~~~~~\n');
   setTimeout(() => process.exit(1), 20);
 } else if (mode === 'noattach') {
   out({ type: 'map', data: { '@pinned_pages': { 1: 1 } } });

@@ -8,7 +8,8 @@
 # Environment (set by lab/run-lab.sh through job.sh):
 #   LAB_OUT            results directory (the writable 9p share)
 #   LAB_BIN            the vfio-cases binary
-#   LAB_BT             ground-truth bpftrace script (captured 6.1 vfio.bt)
+#   LAB_BT             ground-truth bpftrace script; empty (default): generated for the running
+#                      kernel from /proc/kallsyms by guest/ground-truth-bt.sh
 #   LAB_PINWATCH       pinwatch's dist/cli/main.js, empty to run without pinwatch
 #   LAB_PINWATCH_FLAGS extra serve flags (optional)
 #   LAB_CASE_MIB       size of each case's buffer (default 64)
@@ -21,7 +22,7 @@ trap '' PIPE
 
 OUT="${LAB_OUT:?}"
 BIN="${LAB_BIN:?}"
-BT="${LAB_BT:?}"
+BT="${LAB_BT:-}"
 PINWATCH="${LAB_PINWATCH:-}"
 CASE_MIB="${LAB_CASE_MIB:-64}"
 COST_MIB="${LAB_COST_MIB:-256}"
@@ -209,6 +210,14 @@ save_pinwatch_probe_script() {
 
 # ------------------------------------------------------------------ ground truth + pinwatch
 echo never > "$THP"
+if [ -z "$BT" ]; then
+  BT="$OUT/ground-truth.bt"
+  bash "$(dirname "${BASH_SOURCE[0]}")/ground-truth-bt.sh" "$OUT/ground-truth.probes" > "$BT" ||
+    { err "could not generate the ground-truth script for $(uname -r)"; exit 1; }
+else
+  cp "$BT" "$OUT/ground-truth.bt"
+  grep -cE '^k(ret)?probe:' "$BT" > "$OUT/ground-truth.probes"
+fi
 t0="$(uptime_s)"
 start_bpftrace "$BT" "$OUT/ground-truth.bpftrace.json" || exit 1
 GT_PID=$BT_PID
@@ -224,7 +233,9 @@ if [ -n "$PINWATCH" ]; then
     --collection.full-scan-interval 1s ${LAB_PINWATCH_FLAGS:-} > "$OUT/pinwatch.log" 2>&1 &
   PW_PID=$!
   ready=""
-  deadline=$(( $(date +%s) + 90 ))
+  # The plan runs bpftrace three to four times before attaching (-lv listings, the
+  # curtask probe, the compile check), each slow over 9p under TCG: allow 480 s.
+  deadline=$(( $(date +%s) + 480 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
     kill -0 "$PW_PID" 2>/dev/null || { err "pinwatch serve exited: $(tail -n 5 "$OUT/pinwatch.log")"; PW_PID=""; break; }
     scrape /metrics > "$OUT/pinwatch.wait.metrics" 2>/dev/null
@@ -232,7 +243,7 @@ if [ -n "$PINWATCH" ]; then
     sleep 0.5
   done
   if [ -n "$PW_PID" ] && [ -z "$ready" ]; then
-    err "pinwatch eBPF not running after 90 s: $(scrape /metrics | grep '^pinwatch_ebpf_info')"
+    err "pinwatch eBPF not running after 480 s: $(scrape /metrics | grep '^pinwatch_ebpf_info')"
   fi
   [ -n "$PW_PID" ] && { save_pinwatch_probe_script || err "could not read pinwatch's bpftrace program"; }
   timing "attach:pinwatch" "$(elapsed "$t0")"
@@ -243,16 +254,30 @@ fi
 run_case written --group "$G1"
 run_case partial-unmap --group "$G1"
 run_case two-containers --group "$G1" --group2 "$G2"
+run_case two-groups --group "$G1" --group2 "$G2"
+run_case close-without-unmap --group "$G1"
 run_case memlock-exceeded --group "$G1" --memlock-mib "$((CASE_MIB / 2))"
 run_case exit-without-unmap --group "$G1"
 echo never > "$THP"
 run_case zero-page-thp-never --group "$G1"
+run_case untouched-read-only --group "$G1"
 echo always > "$THP"
 run_case zero-page-thp-always --group "$G1"
 echo never > "$THP"
 run_qemu_case
 
-[ -n "$PW_PID" ] && { stop_pid "$PW_PID" pinwatch; }
+if [ -n "$PW_PID" ]; then
+  # What pinwatch doctor says on this kernel (plan and compile check), for the assertions.
+  t0="$(uptime_s)"
+  node "$PINWATCH" doctor --path.procfs /proc --path.sysfs /sys --path.devfs /dev > "$OUT/pinwatch-doctor.txt" 2>&1 ||
+    err "pinwatch doctor exited $?: $(tail -n 3 "$OUT/pinwatch-doctor.txt")"
+  timing "pinwatch-doctor" "$(elapsed "$t0")"
+  stop_pid "$PW_PID" pinwatch
+  # The whole run as pinwatch stored it (every finding and event, not only the hold
+  # points): the assertions read this copy. A clean stop has checkpointed the WAL.
+  for f in /tmp/pinwatch-lab.db /tmp/pinwatch-lab.db-wal; do [ -f "$f" ] && cp "$f" "$OUT/"; done
+  [ -f "$OUT/pinwatch-lab.db" ] || err "pinwatch's database /tmp/pinwatch-lab.db is missing"
+fi
 stop_pid "$GT_PID" ground-truth-bpftrace
 dmesg > "$OUT/dmesg.txt"
 

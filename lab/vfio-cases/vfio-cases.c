@@ -129,10 +129,13 @@ struct container {
 	int group_fd;
 };
 
-static struct container open_container(const char *group_path)
+static void attach_group(struct container *c, const char *group_path, int *group_fd);
+
+/* One container; group_path2 (may be NULL) joins the same container before VFIO_SET_IOMMU,
+ * so both groups share one type1 IOMMU and every mapping is pinned and charged once. */
+static struct container open_container_groups(const char *group_path, const char *group_path2, int *group_fd2)
 {
 	struct container c;
-	struct vfio_group_status status = { .argsz = sizeof status };
 	c.container_fd = open("/dev/vfio/vfio", O_RDWR);
 	if (c.container_fd < 0)
 		die("open /dev/vfio/vfio");
@@ -140,21 +143,34 @@ static struct container open_container(const char *group_path)
 		die("VFIO_GET_API_VERSION");
 	if (!ioctl(c.container_fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU))
 		die("VFIO_CHECK_EXTENSION type1v2");
-	c.group_fd = open(group_path, O_RDWR);
-	if (c.group_fd < 0)
+	attach_group(&c, group_path, &c.group_fd);
+	if (group_path2)
+		attach_group(&c, group_path2, group_fd2);
+	/* EPERM here means no interrupt remapping (intel-iommu intremap=off). */
+	if (ioctl(c.container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU");
+	return c;
+}
+
+static void attach_group(struct container *c, const char *group_path, int *group_fd)
+{
+	struct vfio_group_status status = { .argsz = sizeof status };
+	*group_fd = open(group_path, O_RDWR);
+	if (*group_fd < 0)
 		die(group_path);
-	if (ioctl(c.group_fd, VFIO_GROUP_GET_STATUS, &status))
+	if (ioctl(*group_fd, VFIO_GROUP_GET_STATUS, &status))
 		die("VFIO_GROUP_GET_STATUS");
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		errno = EINVAL;
 		die("group not viable (all its devices must be bound to vfio-pci)");
 	}
-	if (ioctl(c.group_fd, VFIO_GROUP_SET_CONTAINER, &c.container_fd))
+	if (ioctl(*group_fd, VFIO_GROUP_SET_CONTAINER, &c->container_fd))
 		die("VFIO_GROUP_SET_CONTAINER");
-	/* EPERM here means no interrupt remapping (intel-iommu intremap=off). */
-	if (ioctl(c.container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		die("VFIO_SET_IOMMU");
-	return c;
+}
+
+static struct container open_container(const char *group_path)
+{
+	return open_container_groups(group_path, NULL, NULL);
 }
 
 /* Returns 0 or errno; *ms gets the ioctl's duration. */
@@ -285,12 +301,14 @@ static int case_written(const struct options *o)
 	return unmap_and_report(&c, o, after);
 }
 
-static int case_zero_page(const struct options *o)
+/* touched: every page read first (maps the zero page); untouched: never accessed at all,
+ * so the pin itself faults the range in (read fault: the zero page again on <= 6.1). */
+static int case_read_only(const struct options *o, int touched)
 {
 	char thp[32];
 	struct container c = open_container(o->group);
 	size_t pages = o->size_bytes / PAGE_BYTES;
-	void *buf = alloc_zero_read(o->size_bytes);
+	void *buf = touched ? alloc_zero_read(o->size_bytes) : alloc_aligned(o->size_bytes);
 	long before = vmlck_kb();
 	double map_ms;
 	int err;
@@ -412,6 +430,53 @@ static int case_memlock_exceeded(const struct options *o)
 	return err == ENOMEM ? 0 : 1;
 }
 
+/* One container holding both groups: one MAP_DMA, pinned and charged once. */
+static int case_two_groups(const struct options *o)
+{
+	int group_fd2 = -1;
+	struct container c = open_container_groups(o->group, o->group2, &group_fd2);
+	size_t pages = o->size_bytes / PAGE_BYTES;
+	void *buf = alloc_written(o->size_bytes);
+	long before = vmlck_kb();
+	double map_ms;
+	int err = map_dma(c.container_fd, buf, IOVA_BASE, o->size_bytes, 1, &map_ms);
+	long after = vmlck_kb();
+	emit("\"event\":\"map\",\"errno\":%d,\"groups\":2,\"mappedPages\":%zu,\"expectedChargePages\":%zu,"
+	     "\"vmlckBeforeKb\":%ld,\"vmlckAfterKb\":%ld,\"chargedPages\":%ld,\"mapMs\":%.3f",
+	     err, err ? 0 : pages, pages, before, after, (after - before) / 4, map_ms);
+	if (err)
+		return 1;
+	hold("mapped", "\"mappedPages\":%zu", pages);
+	return unmap_and_report(&c, o, after);
+}
+
+/* Maps, then closes the group and container fds without unmapping while the process
+ * keeps running: the last close releases the container (vfio_iommu_type1_release ->
+ * vfio_remove_dma) in this process's context, with its mm alive, so every page is
+ * unpinned and un-charged. */
+static int case_close_without_unmap(const struct options *o)
+{
+	struct container c = open_container(o->group);
+	size_t pages = o->size_bytes / PAGE_BYTES;
+	void *buf = alloc_written(o->size_bytes);
+	long before = vmlck_kb();
+	double map_ms;
+	int err = map_dma(c.container_fd, buf, IOVA_BASE, o->size_bytes, 1, &map_ms);
+	long after = vmlck_kb();
+	emit("\"event\":\"map\",\"errno\":%d,\"mappedPages\":%zu,\"expectedChargePages\":%zu,"
+	     "\"vmlckBeforeKb\":%ld,\"vmlckAfterKb\":%ld,\"chargedPages\":%ld,\"mapMs\":%.3f",
+	     err, err ? 0 : pages, pages, before, after, (after - before) / 4, map_ms);
+	if (err)
+		return 1;
+	hold("mapped", "\"mappedPages\":%zu", pages);
+	if (close(c.group_fd) || close(c.container_fd))
+		die("close");
+	long closed = vmlck_kb();
+	emit("\"event\":\"close\",\"vmlckAfterKb\":%ld,\"releasedPages\":%ld", closed, (after - closed) / 4);
+	hold("closed", NULL);
+	return 0;
+}
+
 /* Maps and exits: the container is released after the mm is gone (exit_mm() runs before
  * exit_files()), so the pages are unpinned but the un-charge returns -ESRCH. */
 static int case_exit_without_unmap(const struct options *o)
@@ -499,8 +564,8 @@ static int case_cost(const struct options *o)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: vfio-cases <written|zero-page|partial-unmap|two-containers|memlock-exceeded|"
-		"exit-without-unmap|cost> --group /dev/vfio/N [--group2 /dev/vfio/M] [--sync-dir DIR]\n"
+		"usage: vfio-cases <written|zero-page|untouched-read-only|partial-unmap|two-containers|two-groups|"
+		"memlock-exceeded|exit-without-unmap|close-without-unmap|cost> --group /dev/vfio/N [--group2 /dev/vfio/M] [--sync-dir DIR]\n"
 		"       [--size-mib N] [--memlock-mib N] [--rounds N] [--kprobes-toggle FILE|none]\n"
 		"       [--probes on|off] [--label NAME]\n");
 	exit(64);
@@ -552,7 +617,16 @@ int main(int argc, char **argv)
 	if (!strcmp(g_case, "written"))
 		return case_written(&o);
 	if (!strncmp(g_case, "zero-page", 9))
-		return case_zero_page(&o);
+		return case_read_only(&o, 1);
+	if (!strcmp(g_case, "untouched-read-only"))
+		return case_read_only(&o, 0);
+	if (!strcmp(g_case, "close-without-unmap"))
+		return case_close_without_unmap(&o);
+	if (!strcmp(g_case, "two-groups")) {
+		if (!o.group2)
+			usage();
+		return case_two_groups(&o);
+	}
 	if (!strcmp(g_case, "partial-unmap"))
 		return case_partial_unmap(&o);
 	if (!strcmp(g_case, "two-containers")) {
