@@ -48,7 +48,7 @@ describe('OffThreadCollector', () => {
 });
 
 describe('buildEnabledCollectors with a collection thread', () => {
-  it('host, vfio_users and sysfs go to the thread; ebpf and kernel_log (a child, a stream) stay here; a bad option still fails at start-up', () => {
+  it('host, vfio_users and sysfs go to the thread; ebpf and kernel_log (a child, a stream) and the per-VM libvirt and orchestrator reads stay here; a bad option still fails at start-up', () => {
     const deps = { paths, clock: createFixedClock(0), logger: silentLogger, options: { ebpfSource: 'off' as const }, offThread: fakeThread({ part: {}, errors: [] }) };
     const collectors = buildEnabledCollectors({}, deps);
     expect(collectors.map((c) => [c.name, c instanceof OffThreadCollector])).toEqual([
@@ -57,6 +57,8 @@ describe('buildEnabledCollectors with a collection thread', () => {
       ['sysfs', true],
       ['ebpf', false],
       ['kernel_log', false],
+      ['libvirt', false],
+      ['orchestrator', false],
     ]);
     expect(() => buildEnabledCollectors({}, { ...deps, options: { fullScanIntervalMs: -5 } })).toThrow('fullScanIntervalMs');
   });
