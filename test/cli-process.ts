@@ -11,14 +11,18 @@ import { packageRoot } from '../cli/package-root.js';
 
 export const CLI_MAIN = path.join(packageRoot(), 'dist', 'cli', 'main.js');
 
+/** tsc -b's record of the last build (tsconfig.build.json): written by every build that changed anything. */
+const BUILD_INFO = path.join(packageRoot(), 'dist', '.tsbuildinfo-build');
+
 /**
  * The suites spawn the compiled CLI: without `npm run build`, or with a dist/
- * older than a source file (tsc rewrites every output on each build), they
- * fail with this rather than with ENOENT or a stale behaviour.
+ * older than a source file, they fail with this rather than with ENOENT or a
+ * stale behaviour. The build's time is that of tsc -b's build info, not of
+ * main.js: an incremental build leaves unchanged outputs untouched.
  */
 export function requireBuiltCli(): void {
   if (!fs.existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`npm run build\` before these tests`);
-  const builtMs = fs.statSync(CLI_MAIN).mtimeMs;
+  const builtMs = Math.max(fs.statSync(CLI_MAIN).mtimeMs, fs.existsSync(BUILD_INFO) ? fs.statSync(BUILD_INFO).mtimeMs : 0);
   const newer = newestSource(packageRoot());
   if (newer && newer.mtimeMs > builtMs) {
     throw new Error(`${CLI_MAIN} is older than ${newer.path}: run \`npm run build\` before these tests`);

@@ -34,6 +34,9 @@ const collectorErrorReasonSet: Record<CollectorError['reason'], true> = {
   permission: true,
   io: true,
 };
+/** What the daemon writes to the store: a whole cycle, one refused row of a kind, the hourly prune. */
+const STORE_OPERATIONS = ['record_cycle', 'record_vm', 'record_event', 'record_ebpf_ledger', 'prune'] as const;
+
 export const COLLECTOR_ERROR_REASONS = Object.keys(collectorErrorReasonSet) as CollectorError['reason'][];
 
 /** The routes that take parameters: their bad-request counters start at 0. */
@@ -111,6 +114,8 @@ function createTallies(): PinwatchTallies {
   for (const kind of KERNEL_LOG_EVENT_KINDS) tallies.kernelLogEvents.preset({ kind });
   for (const route of API_ROUTES_WITH_PARAMETERS) tallies.badRequests.preset({ route });
   for (const result of ['success', 'failure']) tallies.webConfigReloads.preset({ result });
+  // From 0, so increase() sees the first failure (the daemon's operations: pinwatch-daemon.ts).
+  for (const operation of STORE_OPERATIONS) tallies.storeErrors.preset({ operation });
   return tallies;
 }
 
