@@ -94,7 +94,7 @@ settle_pinwatch() {
   cycles0="$(scrape /metrics | awk '/^pinwatch_collection_cycles_total /{print $2}')"
   for _ in $(seq 1 40); do
     sleep 0.5
-    cur="$(scrape /metrics | grep -v -E '^#|duration_seconds|timestamp_seconds|cycles_total|processes_scanned|store_writes_total|process_resident_memory|scrape_|nodejs_|process_cpu|process_heap' )"
+    cur="$(scrape /metrics | grep -v -E '^#|duration_seconds|timestamp_seconds|cycles_total|processes_scanned|store_writes_total|process_resident_memory|scrape_|^nodejs_|^process_|^pinwatch_http_requests_total' )"
     cycles="$(scrape /metrics | awk '/^pinwatch_collection_cycles_total /{print $2}')"
     if [ -n "$cycles0" ] && [ -n "$cycles" ] && awk -v a="$cycles" -v b="$cycles0" 'BEGIN{exit !(a-b>=2)}' && [ "$cur" = "$prev" ]; then
       return 0
