@@ -2,7 +2,7 @@
  * Keeps ONE long-lived bpftrace child running the plan's script: started once, never
  * per scrape; restarted with exponential backoff when it crashes, hangs (no attach, or
  * silence after attach) or exits; stopped with SIGTERM then SIGKILL after a deadline
- * (bpftrace 0.17 sometimes misses SIGINT, DOMAIN.md section 7). Exits by outcome,
+ * (bpftrace 0.17 sometimes misses SIGINT, docs/kernel.md). Exits by outcome,
  * starts and parse errors are counted; stderr goes to the log.
  *
  * A program bpftrace cannot compile (found by run-preparation's `--emit-elf` check) or

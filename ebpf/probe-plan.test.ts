@@ -8,7 +8,7 @@ function summary(probes: PlannedProbe[]): string[] {
   return probes.map((p) => `${p.role}: ${p.attach} ${p.symbols.join(',')}`);
 }
 
-// Expected plans per captured kernel (fixtures/captures/kernels/*/symbols.txt, DOMAIN.md section 5).
+// Expected plans per captured kernel (fixtures/captures/kernels/*/symbols.txt, docs/kernel.md).
 describe('resolveProbePlan on the four captured kernels', () => {
   it('5.10: kprobes only (no module BTF), charges from the vfio_lock_acct.part.0 clone, no mm_lock_acct', () => {
     const plan = resolveProbePlan(planInputsFromSymbolReport('5.10.0-32-amd64'));

@@ -1,6 +1,6 @@
 /**
  * Which kernel functions to probe on THIS host, and how: resolved from /proc/kallsyms,
- * available_filter_functions and BTF, never from the kernel version string (DOMAIN.md
+ * available_filter_functions and BTF, never from the kernel version string (docs/kernel.md
  * section 5: static functions are inlined or cloned differently by every compiler).
  * Pure: the readers in plan-inputs-reader.ts gather the inputs.
  *
@@ -43,7 +43,7 @@ export type ProbeRole =
 
 export interface PlannedProbe extends ProbeProgram {
   role: ProbeRole;
-  /** The source-level function (vfio_lock_acct), as DOMAIN.md names it. */
+  /** The source-level function (vfio_lock_acct), as docs/kernel.md names it. */
   function: string;
   /** What is attached: the exact name or the compiler clones. */
   symbols: string[];

@@ -1,7 +1,7 @@
 /**
  * The kernel lab's assertions: pinwatch against a real VFIO kernel. Reads what
  * lab/guest/run-cases.sh wrote to LAB_RESULTS inside the booted Debian kernel and checks,
- * case by case (DOMAIN.md section 3), that
+ * case by case (docs/kernel.md), that
  *   - the kernel did what the case is about (vfio-cases' own report, /proc, dmesg),
  *   - the ground-truth probes (kprobes generated for this kernel in the guest) counted the same pages,
  *   - pinwatch's /metrics and /api/v1/vms agree with both at the same hold point,
@@ -451,7 +451,7 @@ describe.each([
 ])('read-only mapping of zero-page memory, THP $thp', ({ thp, name }) => {
   const pages = env.caseSizePages;
   // The 4 KiB zero page is reserved on <= 6.1 (mapped, not charged); the huge zero page
-  // is a normal compound page, charged everywhere (DOMAIN.md 7, measured on 6.1).
+  // is a normal compound page, charged everywhere (docs/kernel.md, measured on 6.1).
   const expectedCharged = thp === 'always' || zeroPageIsCharged(env.kernelRelease) ? pages : 0;
 
   it(`the kernel mapped ${pages} pages and charged ${expectedCharged}`, () => {

@@ -1,6 +1,6 @@
 /*
  * vfio-cases: a small VFIO type1 user that drives the kernel through each accounting
- * case of DOMAIN.md section 3, so the lab can compare pinwatch's view with the kernel's.
+ * case of docs/kernel.md, so the lab can compare pinwatch's view with the kernel's.
  *
  *   vfio-cases <case> --group /dev/vfio/N [--group2 /dev/vfio/M] [--sync-dir DIR]
  *              [--size-mib N] [--memlock-mib N] [--rounds N] [--kprobes-toggle FILE|none]
@@ -374,7 +374,7 @@ static int case_partial_unmap(const struct options *o)
 }
 
 /* The same buffer in two containers (one per edu group): each container pins and
- * charges it, so VmLck grows twice (DOMAIN.md 3.3). */
+ * charges it, so VmLck grows twice (docs/kernel.md). */
 static int case_two_containers(const struct options *o)
 {
 	struct container a = open_container(o->group);
