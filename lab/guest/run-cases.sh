@@ -77,7 +77,7 @@ stop_pid() { # pid name [note]: with "note", a SIGKILL is logged, not an error
   local pid="$1" name="$2" severity="${3:-error}"
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }; sleep 0.25; done
-  # bpftrace 0.17 sometimes misses a signal (DOMAIN.md 7): where its final maps are not
+  # bpftrace 0.17 sometimes misses a signal (lab/README.md): where its final maps are not
   # needed (the cost runs) that is a note; where they are (ground truth), an error.
   if [ "$severity" = note ]; then log "$name ($pid) ignored SIGTERM for 20 s: killed"; else err "$name ($pid) ignored SIGTERM for 20 s: killed"; fi
   kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
