@@ -3,8 +3,8 @@
 --
 -- STRICT tables so a wrong type is an error, not a silently stored string.
 -- Byte counts are REAL, not INTEGER: the daemon hands them over as JS numbers
--- (doubles), and an underflowed VmLck (locked_vm wrapped below zero, DOMAIN.md
--- section 1) is near 2^74 bytes, which an INTEGER (int64) column refuses.
+-- (doubles), and an underflowed VmLck (locked_vm wrapped below zero, docs/kernel.md)
+-- is near 2^74 bytes, which an INTEGER (int64) column refuses.
 -- SQLite writes integral REAL values to disk as integers, so this costs no space.
 
 CREATE TABLE vms (
