@@ -199,12 +199,6 @@ export class CycleAttribution {
     }
   }
 
-  /** pinwatch_ebpf_unattributed_released_pages_total and its uncharged twin. */
-  hostTotals(): { unattributedUnpinnedPagesTotal: number; unattributedUnchargedPagesTotal: number } {
-    const totals = hostUnattributedTotals(this.host);
-    return { unattributedUnpinnedPagesTotal: totals.unpinnedPages, unattributedUnchargedPagesTotal: totals.unchargedPages };
-  }
-
   private attributeKernelLog(sample: HostSample, vms: readonly AnalyzedVm[]): AttributedKernelLogEvent[] {
     const attributed: AttributedKernelLogEvent[] = [];
     for (const event of sample.kernelLogEvents) {
